@@ -1,0 +1,36 @@
+#pragma once
+
+// The whole configuration of certferryd: plain structs with embedded
+// defaults. Only app/config_flags.cc reads flags and the environment.
+
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "common/log.h"
+#include "service/certificate_api.h"
+#include "storage/database_config.h"
+
+namespace certferry::app {
+
+struct AppConfig {
+  // host:port for the gRPC server. Port 0 picks a free port (tests).
+  std::string listen_address = "127.0.0.1:7443";
+  storage::DatabaseConfig database;
+  // The key-encryption key sealing new private keys.
+  std::string kek_file;
+  // Older KEKs still needed to open existing keys (after a rotation).
+  std::vector<std::string> previous_kek_files;
+  // Apply pending schema migrations before serving.
+  bool migrate_on_start = true;
+  // In-flight calls get this long to finish on SIGTERM/SIGINT.
+  absl::Duration shutdown_grace = absl::Seconds(10);
+  // How often the database is pinged to drive the health status.
+  absl::Duration health_check_interval = absl::Seconds(2);
+  // Upper bound on threads serving RPCs.
+  int max_rpc_threads = 32;
+  LogLevel log_level = LogLevel::kInfo;
+  service::CertificateApiConfig certificates;
+};
+
+}  // namespace certferry::app

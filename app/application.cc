@@ -1,0 +1,140 @@
+#include "app/application.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+#include "storage/migrations.h"
+
+namespace certferry::app {
+namespace {
+
+constexpr char kCertificateServiceName[] = "certferry.v1.CertificateService";
+
+absl::StatusOr<pki::KeyRing> LoadKeyRing(const AppConfig& config) {
+  CF_ASSIGN_OR_RETURN(pki::KeyEncryptionKey current,
+                      pki::LoadKeyEncryptionKey(config.kek_file));
+  std::vector<pki::KeyEncryptionKey> previous;
+  for (const std::string& path : config.previous_kek_files) {
+    CF_ASSIGN_OR_RETURN(pki::KeyEncryptionKey kek,
+                        pki::LoadKeyEncryptionKey(path));
+    previous.push_back(std::move(kek));
+  }
+  return pki::KeyRing(std::move(current), std::move(previous));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Application>> Application::Start(
+    AppConfig config) {
+  SetMinLogLevel(config.log_level);
+  std::unique_ptr<Application> app(new Application());
+  app->config_ = std::move(config);
+  const AppConfig& cfg = app->config_;
+
+  auto keys = LoadKeyRing(cfg);
+  if (!keys.ok()) return WithContext(keys.status(), "--kek_file");
+  app->keys_ = std::make_unique<pki::KeyRing>(*std::move(keys));
+
+  CF_ASSIGN_OR_RETURN(app->database_, storage::Database::Connect(cfg.database));
+  if (cfg.migrate_on_start) {
+    CF_ASSIGN_OR_RETURN(storage::MigrationReport report,
+                        storage::ApplyMigrations(
+                            *app->database_, storage::EmbeddedMigrations()));
+    if (report.database_is_newer) {
+      LogWarning("the database schema is newer than this binary; running "
+                 "with the newer schema (rolling upgrade?)");
+    }
+  }
+
+  app->certificate_api_ = std::make_unique<service::CertificateApi>(
+      *app->database_, *app->keys_, app->clock_, cfg.certificates);
+  app->certificate_service_ =
+      std::make_unique<service::CertificateServiceImpl>(
+          *app->certificate_api_);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  grpc::ResourceQuota quota("certferry");
+  quota.SetMaxThreads(cfg.max_rpc_threads);
+  builder.SetResourceQuota(quota);
+  builder.SetMaxReceiveMessageSize(4 * 1024 * 1024);
+  builder.AddListeningPort(cfg.listen_address,
+                           grpc::InsecureServerCredentials(), &app->port_);
+  builder.RegisterService(app->certificate_service_.get());
+  app->server_ = builder.BuildAndStart();
+  if (app->server_ == nullptr || app->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "--listen: cannot serve on ", cfg.listen_address,
+        "; is the port taken (another certferryd?) or the address not "
+        "local? choose another with --listen"));
+  }
+  app->SetServing(app->database_->Ping().ok());
+  app->health_thread_ = std::thread([a = app.get()] { a->MonitorHealth(); });
+  LogInfo(absl::StrCat("certferryd serving on ", cfg.listen_address,
+                       " (port ", app->port_, ")"));
+  return app;
+}
+
+Application::~Application() { Shutdown(config_.shutdown_grace); }
+
+void Application::SetServing(bool serving) {
+  grpc::HealthCheckServiceInterface* health =
+      server_->GetHealthCheckService();
+  if (health == nullptr) return;
+  health->SetServingStatus(serving);  // overall and every service
+  health->SetServingStatus("", serving);
+  health->SetServingStatus(kCertificateServiceName, serving);
+}
+
+void Application::MonitorHealth() {
+  bool last = true;
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    lock.unlock();
+    absl::Status ping = database_->Ping();
+    lock.lock();
+    if (stopping_) break;
+    if (ping.ok() != last) {
+      if (ping.ok()) {
+        LogInfo("database reachable again; health SERVING");
+      } else {
+        LogWarning(absl::StrCat("database unreachable; health NOT_SERVING: ",
+                                ping.message()));
+      }
+      last = ping.ok();
+    }
+    SetServing(ping.ok());
+    stop_cv_.wait_for(lock, std::chrono::milliseconds(absl::ToInt64Milliseconds(
+                                config_.health_check_interval)));
+  }
+}
+
+void Application::Shutdown(absl::Duration grace) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ || server_ == nullptr) return;
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (health_thread_.joinable()) health_thread_.join();
+  // NOT_SERVING first so load balancers stop sending before we drain.
+  if (auto* health = server_->GetHealthCheckService()) {
+    health->Shutdown();
+  }
+  LogInfo("shutting down: draining in-flight calls");
+  server_->Shutdown(std::chrono::system_clock::now() +
+                    std::chrono::milliseconds(absl::ToInt64Milliseconds(grace)));
+  server_->Wait();
+  LogInfo("shut down");
+}
+
+}  // namespace certferry::app

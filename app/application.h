@@ -1,0 +1,63 @@
+#pragma once
+
+// The composition root: builds the object graph from an AppConfig, serves
+// gRPC (CertificateService, health, reflection) and keeps the health status
+// in step with the database. Used by certferryd and by in-process tests.
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include <grpcpp/server.h>
+
+#include "absl/status/statusor.h"
+#include "app/app_config.h"
+#include "common/clock.h"
+#include "pki/key_envelope.h"
+#include "service/certificate_api.h"
+#include "service/certificate_service.h"
+#include "storage/database.h"
+
+namespace certferry::app {
+
+class Application {
+ public:
+  // Connects to the database, applies migrations if configured, loads the
+  // KEKs and starts serving. Errors name the configuration to fix:
+  // UNAVAILABLE (database unreachable, port taken), NOT_FOUND/
+  // INVALID_ARGUMENT/FAILED_PRECONDITION (KEK file), migration errors.
+  static absl::StatusOr<std::unique_ptr<Application>> Start(AppConfig config);
+
+  ~Application();  // Shuts down with the configured grace if still serving.
+
+  // The port actually bound (useful with port 0).
+  int port() const { return port_; }
+
+  // Marks the server NOT_SERVING, stops accepting calls, lets in-flight
+  // calls finish until `grace` has passed, then cancels the rest. Idempotent.
+  void Shutdown(absl::Duration grace);
+
+  storage::Database& database() { return *database_; }
+
+ private:
+  Application() = default;
+  void MonitorHealth();
+  void SetServing(bool serving);
+
+  AppConfig config_;
+  SystemClock clock_;
+  std::unique_ptr<storage::Database> database_;
+  std::unique_ptr<pki::KeyRing> keys_;
+  std::unique_ptr<service::CertificateApi> certificate_api_;
+  std::unique_ptr<service::CertificateServiceImpl> certificate_service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+
+  std::mutex mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  std::thread health_thread_;
+};
+
+}  // namespace certferry::app

@@ -1,0 +1,102 @@
+#include "app/config_flags.h"
+
+#include <cstdlib>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+ABSL_FLAG(std::string, listen, "",
+          "host:port to serve gRPC on (env CERTFERRY_LISTEN; default "
+          "127.0.0.1:7443)");
+ABSL_FLAG(std::string, database_url, "",
+          "PostgreSQL connection URI or keyword string (env "
+          "CERTFERRY_DATABASE_URL)");
+ABSL_FLAG(int, database_pool_size, 8, "database connections kept open");
+ABSL_FLAG(std::string, kek_file, "",
+          "key-encryption key file, base64 of 32 bytes, mode 0600 (env "
+          "CERTFERRY_KEK_FILE); create one with `certferryd generate-kek "
+          "PATH`");
+ABSL_FLAG(std::string, previous_kek_files, "",
+          "comma-separated older KEK files still needed to read keys");
+ABSL_FLAG(bool, migrate_on_start, true,
+          "apply pending schema migrations before serving");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
+          "how long in-flight calls may run after SIGTERM/SIGINT");
+ABSL_FLAG(absl::Duration, health_check_interval, absl::Seconds(2),
+          "how often the database is pinged for the health status");
+ABSL_FLAG(int, max_rpc_threads, 32, "upper bound on RPC threads");
+ABSL_FLAG(std::string, log_level, "",
+          "debug, info, warning or error (env CERTFERRY_LOG_LEVEL; default "
+          "info)");
+
+namespace certferry::app {
+namespace {
+
+std::string FlagOrEnv(const std::string& flag_value, const char* env_name,
+                      const std::string& fallback) {
+  if (!flag_value.empty()) return flag_value;
+  if (const char* env = std::getenv(env_name); env != nullptr && *env != 0) {
+    return env;
+  }
+  return fallback;
+}
+
+}  // namespace
+
+absl::StatusOr<AppConfig> ConfigFromFlags(bool need_kek) {
+  AppConfig config;
+  config.listen_address = FlagOrEnv(absl::GetFlag(FLAGS_listen),
+                                    "CERTFERRY_LISTEN", config.listen_address);
+  if (config.listen_address.find(':') == std::string::npos) {
+    return absl::InvalidArgumentError(
+        "--listen / CERTFERRY_LISTEN: expected host:port, e.g. "
+        "127.0.0.1:7443");
+  }
+  config.database.url = SecretString(
+      FlagOrEnv(absl::GetFlag(FLAGS_database_url), "CERTFERRY_DATABASE_URL", ""));
+  if (config.database.url.empty()) {
+    return absl::InvalidArgumentError(
+        "--database_url / CERTFERRY_DATABASE_URL: required; give a "
+        "PostgreSQL URI such as postgresql://certferry@localhost/certferry "
+        "(./scripts/run sets it for its private cluster)");
+  }
+  config.database.pool_size = absl::GetFlag(FLAGS_database_pool_size);
+  if (config.database.pool_size < 1 || config.database.pool_size > 200) {
+    return absl::InvalidArgumentError(
+        "--database_pool_size: must be between 1 and 200");
+  }
+  config.kek_file =
+      FlagOrEnv(absl::GetFlag(FLAGS_kek_file), "CERTFERRY_KEK_FILE", "");
+  if (need_kek && config.kek_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--kek_file / CERTFERRY_KEK_FILE: required; create a key with "
+        "`certferryd generate-kek PATH` and keep it secret");
+  }
+  for (absl::string_view path :
+       absl::StrSplit(absl::GetFlag(FLAGS_previous_kek_files), ',',
+                      absl::SkipEmpty())) {
+    config.previous_kek_files.emplace_back(path);
+  }
+  config.migrate_on_start = absl::GetFlag(FLAGS_migrate_on_start);
+  config.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  config.health_check_interval = absl::GetFlag(FLAGS_health_check_interval);
+  if (config.health_check_interval < absl::Milliseconds(50)) {
+    return absl::InvalidArgumentError(
+        "--health_check_interval: must be at least 50ms");
+  }
+  config.max_rpc_threads = absl::GetFlag(FLAGS_max_rpc_threads);
+  if (config.max_rpc_threads < 2) {
+    return absl::InvalidArgumentError("--max_rpc_threads: must be at least 2");
+  }
+  const std::string level =
+      FlagOrEnv(absl::GetFlag(FLAGS_log_level), "CERTFERRY_LOG_LEVEL", "info");
+  if (!ParseLogLevel(level, &config.log_level)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--log_level / CERTFERRY_LOG_LEVEL: '", level,
+        "' is not one of debug, info, warning, error"));
+  }
+  return config;
+}
+
+}  // namespace certferry::app

@@ -1,0 +1,47 @@
+#pragma once
+
+// The CertificateService RPCs as plain C++: validation, idempotency and
+// storage. No grpc:: types, so it is testable directly against PostgreSQL;
+// service/certificate_service.h adapts it to gRPC. Thread-safe.
+
+#include "absl/status/statusor.h"
+#include "certferry/v1/certificate_service.pb.h"
+#include "common/clock.h"
+#include "pki/key_envelope.h"
+#include "storage/database.h"
+
+namespace certferry::service {
+
+struct CertificateApiConfig {
+  size_t max_chain_pem_bytes = 64 * 1024;
+  size_t max_private_key_pem_bytes = 16 * 1024;
+  int default_page_size = 50;
+  int max_page_size = 1000;
+};
+
+class CertificateApi {
+ public:
+  // `db`, `keys` and `clock` must outlive this object.
+  CertificateApi(storage::Database& db, const pki::KeyRing& keys,
+                 const Clock& clock, CertificateApiConfig config = {});
+
+  // See certferry.v1.CertificateService.ImportCertificate for the contract.
+  absl::StatusOr<v1::Certificate> ImportCertificate(
+      const v1::ImportCertificateRequest& request);
+
+  // See certferry.v1.CertificateService.GetCertificate.
+  absl::StatusOr<v1::Certificate> GetCertificate(
+      const v1::GetCertificateRequest& request);
+
+  // See certferry.v1.CertificateService.ListCertificates.
+  absl::StatusOr<v1::ListCertificatesResponse> ListCertificates(
+      const v1::ListCertificatesRequest& request);
+
+ private:
+  storage::Database& db_;
+  const pki::KeyRing& keys_;
+  const Clock& clock_;
+  CertificateApiConfig config_;
+};
+
+}  // namespace certferry::service

@@ -1,0 +1,31 @@
+#pragma once
+
+// gRPC adapter for CertificateApi: each method copies the request to the
+// API and the result or status back. Thread-safe like CertificateApi.
+
+#include "certferry/v1/certificate_service.grpc.pb.h"
+#include "service/certificate_api.h"
+
+namespace certferry::service {
+
+class CertificateServiceImpl final : public v1::CertificateService::Service {
+ public:
+  // `api` must outlive the service.
+  explicit CertificateServiceImpl(CertificateApi& api) : api_(api) {}
+
+  // v1::CertificateService::Service
+  grpc::Status ImportCertificate(grpc::ServerContext* context,
+                                 const v1::ImportCertificateRequest* request,
+                                 v1::Certificate* response) override;
+  grpc::Status GetCertificate(grpc::ServerContext* context,
+                              const v1::GetCertificateRequest* request,
+                              v1::Certificate* response) override;
+  grpc::Status ListCertificates(grpc::ServerContext* context,
+                                const v1::ListCertificatesRequest* request,
+                                v1::ListCertificatesResponse* response) override;
+
+ private:
+  CertificateApi& api_;
+};
+
+}  // namespace certferry::service

@@ -1,0 +1,17 @@
+#pragma once
+
+// Conversions between model/ values and certferry.v1 protos.
+
+#include "absl/time/time.h"
+#include "certferry/v1/certificate.pb.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "model/certificate.h"
+
+namespace certferry::service {
+
+void ToProto(absl::Time time, google::protobuf::Timestamp* out);
+absl::Time FromProto(const google::protobuf::Timestamp& timestamp);
+
+v1::Certificate ToProto(const model::Certificate& certificate);
+
+}  // namespace certferry::service

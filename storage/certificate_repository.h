@@ -1,0 +1,59 @@
+#pragma once
+
+// Reads and writes logical certificates, their versions and their sealed
+// private keys. Every method runs inside the caller's Transaction so writes
+// compose atomically with others (request ids, audit). Stateless and
+// thread-safe; database errors map as StatusFromDatabaseError.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "model/certificate.h"
+#include "storage/transaction.h"
+
+namespace certferry::storage {
+
+// What a new version needs besides the facts of its certificate.
+struct NewCertificateVersion {
+  std::string certificate_name;
+  model::CertificateVersion version;  // `version` and `create_time` ignored
+  model::EncryptedPrivateKey private_key;
+};
+
+struct CertificateListQuery {
+  int page_size = 50;
+  std::string after_name;  // keyset cursor: names strictly after this one
+  // Certificates whose domains include `domain` or `domain_wildcard`.
+  std::string domain;
+  std::string domain_wildcard;
+  std::optional<absl::Time> expiring_before;
+};
+
+class CertificateRepository {
+ public:
+  // Adds a version to the certificate named `certificate_name`, creating
+  // the certificate when the name is new, and makes it the latest. Returns
+  // the stored certificate with the new version.
+  static absl::StatusOr<model::Certificate> AddVersion(
+      Transaction& tx, const NewCertificateVersion& input);
+
+  // The certificate with `version` (0: the latest). NOT_FOUND if either the
+  // certificate or that version does not exist. `id` must be a UUID.
+  static absl::StatusOr<model::Certificate> Get(Transaction& tx,
+                                                const std::string& id,
+                                                int version);
+
+  // Up to query.page_size certificates with their latest versions, ordered
+  // by name, after query.after_name.
+  static absl::StatusOr<std::vector<model::Certificate>> List(
+      Transaction& tx, const CertificateListQuery& query);
+
+  // The sealed private key of one version. NOT_FOUND if absent.
+  static absl::StatusOr<model::EncryptedPrivateKey> GetPrivateKey(
+      Transaction& tx, const std::string& certificate_id, int version);
+};
+
+}  // namespace certferry::storage

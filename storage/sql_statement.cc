@@ -1,0 +1,24 @@
+#include "storage/sql_statement.h"
+
+#include "storage/queries/certificate_queries.h"
+#include "storage/queries/request_id_queries.h"
+
+namespace certferry::storage {
+
+const std::vector<SqlStatement>& AllSqlStatements() {
+  static const auto* const kAll = new std::vector<SqlStatement>{
+      queries::kUpsertCertificateByName,
+      queries::kInsertPrivateKey,
+      queries::kInsertCertificateVersion,
+      queries::kSetLatestVersion,
+      queries::kGetCertificate,
+      queries::kListCertificates,
+      queries::kLoadPrivateKey,
+      queries::kClaimRequestId,
+      queries::kGetRequestId,
+      queries::kCompleteRequestId,
+  };
+  return *kAll;
+}
+
+}  // namespace certferry::storage

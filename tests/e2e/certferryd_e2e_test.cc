@@ -1,0 +1,446 @@
+// End to end: the real certferryd binary against a real PostgreSQL, called
+// over gRPC by generated stubs, by a reflection-driven generic client and by
+// the certferry CLI.
+
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+
+#include <fstream>
+#include <regex>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "certferry/v1/certificate_service.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/descriptor.pb.h"
+#include "google/protobuf/dynamic_message.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "pki/digest.h"
+#include "tests/support/status_matchers.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/test_database.h"
+#include "tests/support/test_pki.h"
+#include "tests/support/wait_for.h"
+
+namespace certferry {
+namespace {
+
+using ::certferry::testing::IsOk;
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using HealthResponse = grpc::health::v1::HealthCheckResponse;
+
+// One running certferryd with its own database and KEK.
+struct Daemon {
+  testing::TestDatabase database;
+  std::string kek_path;
+  std::optional<testing::Subprocess> process;
+  int port = 0;
+  std::string address() const { return absl::StrCat("127.0.0.1:", port); }
+};
+
+std::string TempPath(const std::string& name) {
+  return absl::StrCat(::testing::TempDir(), "certferry-e2e-", getpid(), "-",
+                      name);
+}
+
+void WriteFile(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+}
+
+// Starts certferryd on an empty database (it migrates it) and a free port.
+void StartDaemon(Daemon* daemon, std::vector<std::string> extra_flags = {}) {
+  auto database = testing::CreateEmptyTestDatabase();
+  ASSERT_THAT(database, IsOk());
+  daemon->database = *database;
+  daemon->kek_path = TempPath(absl::StrCat(database->name, ".kek"));
+  auto kek = testing::RunProgram(
+      {CERTFERRYD_PATH, "generate-kek", daemon->kek_path});
+  ASSERT_THAT(kek, IsOk());
+  ASSERT_EQ(kek->exit_code, 0) << kek->output;
+
+  std::vector<std::string> argv = {CERTFERRYD_PATH, "serve",
+                                   "--listen=127.0.0.1:0"};
+  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+  auto process = testing::Subprocess::Start(
+      argv, {{"CERTFERRY_DATABASE_URL", database->dsn},
+             {"CERTFERRY_KEK_FILE", daemon->kek_path}});
+  ASSERT_THAT(process, IsOk());
+  daemon->process.emplace(*std::move(process));
+  const std::regex port_line(R"(serving on \S+ \(port (\d+)\))");
+  std::smatch match;
+  ASSERT_TRUE(testing::WaitFor([&] {
+    const std::string output = daemon->process->Output();
+    if (std::regex_search(output, match, port_line)) {
+      daemon->port = std::stoi(match[1]);
+      return true;
+    }
+    return false;
+  })) << "certferryd did not start:\n"
+      << daemon->process->Output();
+}
+
+HealthResponse::ServingStatus CheckHealth(const std::string& address,
+                                          const std::string& service) {
+  auto stub = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(5));
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(service);
+  HealthResponse response;
+  grpc::Status status = stub->Check(&context, request, &response);
+  if (!status.ok()) return HealthResponse::UNKNOWN;
+  return response.status();
+}
+
+class CertferrydTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    daemon_ = new Daemon();
+    StartDaemon(daemon_);
+    imported_keys_ = new std::vector<std::string>();
+  }
+
+  static void TearDownTestSuite() {
+    // Everything certferryd logged during the suite: no key material.
+    const std::string output = daemon_->process->Output();
+    EXPECT_THAT(output, Not(HasSubstr("PRIVATE KEY")));
+    for (const std::string& key : *imported_keys_) {
+      for (absl::string_view line : absl::StrSplit(key, '\n')) {
+        if (line.size() > 20 && line.find("-----") == absl::string_view::npos) {
+          EXPECT_THAT(output, Not(HasSubstr(std::string(line))));
+        }
+      }
+    }
+    delete daemon_;
+    delete imported_keys_;
+  }
+
+  void SetUp() override {
+    ASSERT_NE(daemon_->port, 0);
+    channel_ = grpc::CreateChannel(daemon_->address(),
+                                   grpc::InsecureChannelCredentials());
+    stub_ = v1::CertificateService::NewStub(channel_);
+  }
+
+  static void Deadline(grpc::ClientContext* context) {
+    context->set_deadline(std::chrono::system_clock::now() +
+                          std::chrono::seconds(30));
+  }
+
+  grpc::Status Import(const std::string& name, const testing::TestChain& chain,
+                      v1::Certificate* out) {
+    v1::ImportCertificateRequest request;
+    request.set_name(name);
+    request.set_chain_pem(chain.fullchain_pem());
+    request.set_private_key_pem(chain.leaf.key.private_key_pem);
+    imported_keys_->push_back(chain.leaf.key.private_key_pem);
+    grpc::ClientContext context;
+    Deadline(&context);
+    return stub_->ImportCertificate(&context, request, out);
+  }
+
+  static Daemon* daemon_;
+  static std::vector<std::string>* imported_keys_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::CertificateService::Stub> stub_;
+};
+
+Daemon* CertferrydTest::daemon_ = nullptr;
+std::vector<std::string>* CertferrydTest::imported_keys_ = nullptr;
+
+TEST_F(CertferrydTest, HealthIsServingWhileTheDatabaseAnswers) {
+  EXPECT_EQ(CheckHealth(daemon_->address(), ""), HealthResponse::SERVING);
+  EXPECT_EQ(CheckHealth(daemon_->address(), "certferry.v1.CertificateService"),
+            HealthResponse::SERVING);
+}
+
+TEST_F(CertferrydTest, ImportedChainReadsBackWithTheSameFingerprint) {
+  testing::TestChain chain = testing::MakeChain({"grpc.example.com"});
+  v1::Certificate imported;
+  ASSERT_TRUE(Import("grpc-roundtrip", chain, &imported).ok());
+  EXPECT_EQ(imported.version().sha256_fingerprint(),
+            pki::Sha256Hex(chain.leaf.cert_der));
+
+  v1::GetCertificateRequest get;
+  get.set_id(imported.id());
+  v1::Certificate fetched;
+  grpc::ClientContext context;
+  Deadline(&context);
+  ASSERT_TRUE(stub_->GetCertificate(&context, get, &fetched).ok());
+  EXPECT_EQ(fetched.version().sha256_fingerprint(),
+            pki::Sha256Hex(chain.leaf.cert_der));
+  EXPECT_THAT(fetched.domains(), Contains("grpc.example.com"));
+}
+
+TEST_F(CertferrydTest, BadInputGetsInvalidArgumentNamingTheField) {
+  testing::TestChain chain = testing::MakeChain();
+  testing::TestChain other = testing::MakeChain();
+  v1::ImportCertificateRequest request;
+  request.set_name("bad-wire");
+  request.set_chain_pem(chain.leaf.cert_der);  // DER, not PEM
+  request.set_private_key_pem(chain.leaf.key.private_key_pem);
+  v1::Certificate out;
+  {
+    grpc::ClientContext context;
+    Deadline(&context);
+    grpc::Status status = stub_->ImportCertificate(&context, request, &out);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr("chain_pem"));
+  }
+  request.set_chain_pem(chain.fullchain_pem());
+  request.set_private_key_pem(other.leaf.key.private_key_pem);
+  imported_keys_->push_back(other.leaf.key.private_key_pem);
+  {
+    grpc::ClientContext context;
+    Deadline(&context);
+    grpc::Status status = stub_->ImportCertificate(&context, request, &out);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr("private_key_pem"));
+    EXPECT_THAT(status.error_message(), Not(HasSubstr("PRIVATE KEY")));
+  }
+}
+
+// Acts as grpcurl would: discovers the service by reflection, builds the
+// request from the served descriptors alone, and calls it generically.
+TEST_F(CertferrydTest, GenericClientDiscoversAndCallsTheApiByReflection) {
+  auto reflection =
+      grpc::reflection::v1alpha::ServerReflection::NewStub(channel_);
+  grpc::ClientContext context;
+  Deadline(&context);
+  auto stream = reflection->ServerReflectionInfo(&context);
+
+  grpc::reflection::v1alpha::ServerReflectionRequest list;
+  list.set_list_services("");
+  ASSERT_TRUE(stream->Write(list));
+  grpc::reflection::v1alpha::ServerReflectionResponse listed;
+  ASSERT_TRUE(stream->Read(&listed));
+  std::vector<std::string> services;
+  for (const auto& s : listed.list_services_response().service()) {
+    services.push_back(s.name());
+  }
+  EXPECT_THAT(services, Contains("certferry.v1.CertificateService"));
+  EXPECT_THAT(services, Contains("grpc.health.v1.Health"));
+
+  grpc::reflection::v1alpha::ServerReflectionRequest by_symbol;
+  by_symbol.set_file_containing_symbol("certferry.v1.CertificateService");
+  ASSERT_TRUE(stream->Write(by_symbol));
+  grpc::reflection::v1alpha::ServerReflectionResponse files;
+  ASSERT_TRUE(stream->Read(&files));
+  stream->WritesDone();
+  ASSERT_TRUE(files.has_file_descriptor_response())
+      << files.error_response().error_message();
+
+  // The response carries the file and its dependencies, in any order.
+  google::protobuf::DescriptorPool pool;
+  std::vector<google::protobuf::FileDescriptorProto> pending;
+  for (const std::string& bytes :
+       files.file_descriptor_response().file_descriptor_proto()) {
+    google::protobuf::FileDescriptorProto file;
+    ASSERT_TRUE(file.ParseFromString(bytes));
+    pending.push_back(file);
+  }
+  for (size_t round = 0; round < 5 && !pending.empty(); ++round) {
+    std::vector<google::protobuf::FileDescriptorProto> later;
+    for (const auto& file : pending) {
+      bool ready = true;
+      for (const auto& dep : file.dependency()) {
+        if (pool.FindFileByName(dep) == nullptr) ready = false;
+      }
+      if (ready) {
+        ASSERT_NE(pool.BuildFile(file), nullptr) << file.name();
+      } else {
+        later.push_back(file);
+      }
+    }
+    pending.swap(later);
+  }
+  ASSERT_TRUE(pending.empty()) << "unresolved descriptor dependencies";
+
+  const auto* service =
+      pool.FindServiceByName("certferry.v1.CertificateService");
+  ASSERT_NE(service, nullptr);
+  const auto* method = service->FindMethodByName("ImportCertificate");
+  ASSERT_NE(method, nullptr);
+
+  google::protobuf::DynamicMessageFactory factory(&pool);
+  std::unique_ptr<google::protobuf::Message> request(
+      factory.GetPrototype(method->input_type())->New());
+  testing::TestChain chain = testing::MakeChain({"reflect.example.com"});
+  imported_keys_->push_back(chain.leaf.key.private_key_pem);
+  const auto* input = method->input_type();
+  const auto* reflect = request->GetReflection();
+  reflect->SetString(request.get(), input->FindFieldByName("name"),
+                     "via-reflection");
+  reflect->SetString(request.get(), input->FindFieldByName("chain_pem"),
+                     chain.fullchain_pem());
+  reflect->SetString(request.get(), input->FindFieldByName("private_key_pem"),
+                     chain.leaf.key.private_key_pem);
+
+  std::string wire;
+  ASSERT_TRUE(request->SerializeToString(&wire));
+  grpc::Slice slice(wire);
+  grpc::ByteBuffer request_buffer(&slice, 1);
+  grpc::GenericStub generic(channel_);
+  grpc::ClientContext call_context;
+  Deadline(&call_context);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  grpc::Status call_status;
+  grpc::ByteBuffer response_buffer;
+  generic.UnaryCall(&call_context,
+                    absl::StrCat("/", service->full_name(), "/", method->name()),
+                    grpc::StubOptions(), &request_buffer, &response_buffer,
+                    [&](grpc::Status s) {
+                      std::lock_guard<std::mutex> lock(mu);
+                      call_status = std::move(s);
+                      done = true;
+                      cv.notify_all();
+                    });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return done; }));
+  }
+  ASSERT_TRUE(call_status.ok()) << call_status.error_message();
+
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response_buffer.Dump(&slices).ok());
+  std::string response_wire;
+  for (const auto& s : slices) {
+    response_wire.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  std::unique_ptr<google::protobuf::Message> response(
+      factory.GetPrototype(method->output_type())->New());
+  ASSERT_TRUE(response->ParseFromString(response_wire));
+  const auto* output = method->output_type();
+  const auto& version = response->GetReflection()->GetMessage(
+      *response, output->FindFieldByName("version"));
+  EXPECT_EQ(version.GetReflection()->GetString(
+                version,
+                version.GetDescriptor()->FindFieldByName("sha256_fingerprint")),
+            pki::Sha256Hex(chain.leaf.cert_der));
+}
+
+TEST_F(CertferrydTest, CliImportsGetsAndListsCertificates) {
+  testing::TestChain chain = testing::MakeChain({"cli.example.com"});
+  imported_keys_->push_back(chain.leaf.key.private_key_pem);
+  const std::string chain_file = TempPath("cli-chain.pem");
+  const std::string key_file = TempPath("cli-key.pem");
+  WriteFile(chain_file, chain.fullchain_pem());
+  WriteFile(key_file, chain.leaf.key.private_key_pem);
+  const std::string fingerprint = pki::Sha256Hex(chain.leaf.cert_der);
+
+  auto imported = testing::RunProgram(
+      {CERTFERRY_CLI_PATH, "--server", daemon_->address(), "certs", "import",
+       "--name", "cli-cert", "--chain", chain_file, "--key", key_file});
+  ASSERT_THAT(imported, IsOk());
+  ASSERT_EQ(imported->exit_code, 0) << imported->output;
+  EXPECT_THAT(imported->output, HasSubstr(fingerprint));
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(imported->output, match,
+                                std::regex(R"(id:\s+([0-9a-f-]{36}))")));
+  const std::string id = match[1];
+
+  // The server address may also come from the environment.
+  auto got = testing::RunProgram({CERTFERRY_CLI_PATH, "--json", "certs", "get", id},
+                                 {{"CERTFERRY_SERVER", daemon_->address()}});
+  ASSERT_THAT(got, IsOk());
+  ASSERT_EQ(got->exit_code, 0) << got->output;
+  EXPECT_THAT(got->output,
+              HasSubstr(absl::StrCat("\"sha256_fingerprint\": \"", fingerprint)));
+
+  auto listed = testing::RunProgram({CERTFERRY_CLI_PATH, "--server",
+                                     daemon_->address(), "certs", "list",
+                                     "--domain", "cli.example.com"});
+  ASSERT_THAT(listed, IsOk());
+  ASSERT_EQ(listed->exit_code, 0) << listed->output;
+  EXPECT_THAT(listed->output, HasSubstr("cli-cert"));
+  EXPECT_THAT(listed->output, HasSubstr("1 certificate(s)"));
+
+  // Valid for 90 days: not among those expiring within 30.
+  auto expiring = testing::RunProgram(
+      {CERTFERRY_CLI_PATH, "--server", daemon_->address(), "certs", "list",
+       "--domain", "cli.example.com", "--expiring-within", "30d"});
+  ASSERT_THAT(expiring, IsOk());
+  ASSERT_EQ(expiring->exit_code, 0) << expiring->output;
+  EXPECT_THAT(expiring->output, HasSubstr("0 certificate(s)"));
+
+  auto bad = testing::RunProgram({CERTFERRY_CLI_PATH, "--server",
+                                  daemon_->address(), "certs", "get",
+                                  "nope"});
+  ASSERT_THAT(bad, IsOk());
+  EXPECT_EQ(bad->exit_code, 1);
+  EXPECT_THAT(bad->output, HasSubstr("INVALID_ARGUMENT: id:"));
+}
+
+TEST_F(CertferrydTest, DatabaseDumpContainsNoPlaintextPrivateKey) {
+  testing::TestChain chain = testing::MakeChain({"dump.example.com"});
+  v1::Certificate imported;
+  ASSERT_TRUE(Import("dump-check", chain, &imported).ok());
+
+  const char* bindir = std::getenv("CERTFERRY_PG_BINDIR");
+  ASSERT_NE(bindir, nullptr)
+      << "CERTFERRY_PG_BINDIR is not set; run ./scripts/test";
+  auto dump = testing::RunProgram({absl::StrCat(bindir, "/pg_dump"),
+                                   "--data-only", "-d",
+                                   daemon_->database.dsn});
+  ASSERT_THAT(dump, IsOk());
+  ASSERT_EQ(dump->exit_code, 0) << dump->output;
+  // The dump does hold the certificate (so the check below means something)...
+  EXPECT_THAT(dump->output, HasSubstr(imported.version().sha256_fingerprint()));
+  // ...but no private key in any form we know of.
+  EXPECT_THAT(dump->output, Not(HasSubstr("PRIVATE KEY")));
+  for (const std::string& key : *imported_keys_) {
+    for (absl::string_view line : absl::StrSplit(key, '\n')) {
+      if (line.size() > 20 && line.find("-----") == absl::string_view::npos) {
+        EXPECT_THAT(dump->output, Not(HasSubstr(std::string(line))));
+      }
+    }
+  }
+}
+
+TEST(CertferrydLifecycle, SigtermDrainsAndExitsZero) {
+  Daemon daemon;
+  StartDaemon(&daemon);
+  ASSERT_EQ(CheckHealth(daemon.address(), ""), HealthResponse::SERVING);
+  daemon.process->Signal(SIGTERM);
+  std::optional<int> code = daemon.process->Wait(absl::Seconds(30));
+  ASSERT_TRUE(code.has_value()) << "certferryd did not stop on SIGTERM";
+  EXPECT_EQ(*code, 0) << daemon.process->Output();
+  EXPECT_THAT(daemon.process->Output(), HasSubstr("shut down"));
+}
+
+TEST(CertferrydLifecycle, HealthTurnsNotServingWhenTheDatabaseIsGone) {
+  Daemon daemon;
+  StartDaemon(&daemon, {"--health_check_interval=100ms"});
+  ASSERT_EQ(CheckHealth(daemon.address(), ""), HealthResponse::SERVING);
+  ASSERT_THAT(testing::DropTestDatabase(daemon.database.name), IsOk());
+  EXPECT_TRUE(testing::WaitFor([&] {
+    return CheckHealth(daemon.address(), "certferry.v1.CertificateService") ==
+           HealthResponse::NOT_SERVING;
+  })) << daemon.process->Output();
+}
+
+TEST(CertferrydLifecycle, MissingKekFileIsAClearStartupError) {
+  auto database = testing::CreateEmptyTestDatabase();
+  ASSERT_THAT(database, IsOk());
+  auto run = testing::RunProgram(
+      {CERTFERRYD_PATH, "serve", "--listen=127.0.0.1:0"},
+      {{"CERTFERRY_DATABASE_URL", database->dsn},
+       {"CERTFERRY_KEK_FILE", TempPath("does-not-exist.kek")}});
+  ASSERT_THAT(run, IsOk());
+  EXPECT_EQ(run->exit_code, 1);
+  EXPECT_THAT(run->output, HasSubstr("--kek_file"));
+}
+
+}  // namespace
+}  // namespace certferry

@@ -1,0 +1,70 @@
+#pragma once
+
+// Generates certificates and keys in-process with OpenSSL for tests, so no
+// key or certificate is committed and nothing expires in the repository.
+
+#include <string>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace certferry::testing {
+
+enum class TestKeyType { kEcdsaP256, kEcdsaP384, kRsa2048 };
+
+struct TestKey {
+  std::string private_key_pem;  // unencrypted PKCS#8 PEM
+  std::string public_key_pem;
+};
+
+// One generated certificate with its key.
+struct TestIdentity {
+  std::string cert_pem;
+  std::string cert_der;  // raw DER bytes
+  TestKey key;
+};
+
+struct CertSpec {
+  std::string common_name = "leaf.example.com";
+  std::vector<std::string> dns_names = {"leaf.example.com"};
+  absl::Time not_before = absl::Now() - absl::Hours(1);
+  absl::Time not_after = absl::Now() + absl::Hours(24 * 90);
+  bool is_ca = false;
+  int x509_version = 3;  // 1 produces a v1 certificate without extensions
+  TestKeyType key_type = TestKeyType::kEcdsaP256;
+  long serial = 0;  // 0 picks a random serial
+};
+
+TestKey GenerateTestKey(TestKeyType type = TestKeyType::kEcdsaP256);
+
+// Self-signed when `issuer` is null; otherwise signed by issuer's key with
+// issuer's subject as the issuer name.
+TestIdentity MakeCertificate(const CertSpec& spec,
+                             const TestIdentity* issuer = nullptr);
+
+// A ready chain: root CA -> intermediate CA -> leaf for `dns_names`.
+struct TestChain {
+  TestIdentity root;
+  TestIdentity intermediate;
+  TestIdentity leaf;
+  // leaf + intermediate PEM, the usual "fullchain" a server sends.
+  std::string fullchain_pem() const {
+    return leaf.cert_pem + intermediate.cert_pem;
+  }
+};
+TestChain MakeChain(std::vector<std::string> dns_names = {"leaf.example.com"},
+                    absl::Time leaf_not_after = absl::Now() +
+                                                absl::Hours(24 * 90),
+                    absl::Time leaf_not_before = absl::Now() - absl::Hours(1));
+
+// `key` re-encoded as encrypted PKCS#8 PEM ("BEGIN ENCRYPTED PRIVATE KEY")
+// under `passphrase`.
+std::string EncryptPrivateKeyPem(const std::string& private_key_pem,
+                                 const std::string& passphrase);
+
+// `key` re-encoded in traditional form ("BEGIN EC PRIVATE KEY" / "BEGIN RSA
+// PRIVATE KEY").
+std::string TraditionalPrivateKeyPem(const std::string& private_key_pem);
+
+}  // namespace certferry::testing
