@@ -95,11 +95,16 @@ std::vector<PemBlock> ScanPemBlocks(absl::string_view input) {
 
   std::vector<PemBlock> blocks;
   std::optional<PemBlock> open;
+  // Reserved up front so appending never reallocates and leaves unwiped
+  // copies of key lines on the heap.
+  const size_t capacity = input.size() + 1;
   std::string text;
+  text.reserve(capacity);
   auto close = [&](bool complete) {
     open->complete = complete;
     open->text = SecretString(std::move(text));
-    text.clear();
+    text = std::string();
+    text.reserve(capacity);
     blocks.push_back(std::move(*open));
     open.reset();
   };
@@ -148,8 +153,6 @@ std::vector<PemBlock> ScanPemBlocks(absl::string_view input) {
     }
   }
   if (open.has_value()) close(false);
-  // Scrub the partial buffer of a block that was never closed.
-  OPENSSL_cleanse(text.data(), text.size());
   return blocks;
 }
 
@@ -239,7 +242,7 @@ absl::Status DescribeNonPemChain(absl::string_view input,
     if (ParsesAsDerPrivateKey(input)) {
       return absl::InvalidArgumentError(absl::StrCat(
           field,
-          ": looks like DER (binary) private key, not a certificate chain; "
+          ": looks like a DER (binary) private key, not a certificate chain; "
           "put only certificates here, as PEM, leaf first"));
     }
     return absl::InvalidArgumentError(absl::StrCat(
@@ -264,7 +267,7 @@ absl::Status DescribeNonPemKey(absl::string_view input,
     if (ParsesAsDerCertificate(input)) {
       return absl::InvalidArgumentError(absl::StrCat(
           field,
-          ": looks like DER (binary) certificate, not a private key; supply "
+          ": looks like a DER (binary) certificate, not a private key; supply "
           "the private key as unencrypted PEM"));
     }
     return absl::InvalidArgumentError(absl::StrCat(

@@ -20,6 +20,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "pki/digest.h"
 
 namespace certferry::pki {
 namespace {
@@ -66,15 +67,7 @@ unsigned char* Bytes(std::string& s) {
 }
 
 std::string KekId(absl::string_view raw) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_len = 0;
-  if (EVP_Digest(raw.data(), raw.size(), digest, &digest_len, EVP_sha256(),
-                 nullptr) != 1) {
-    return "";
-  }
-  const std::string hex = absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), digest_len));
-  return absl::StrCat("kek-", hex.substr(0, 16));
+  return absl::StrCat("kek-", Sha256Hex(raw).substr(0, 16));
 }
 
 std::string KekFormatHint(const std::string& path) {
@@ -141,7 +134,6 @@ absl::StatusOr<KeyEncryptionKey> KeyEncryptionKeyFromBytes(std::string raw) {
   }
   KeyEncryptionKey kek;
   kek.id = KekId(raw);
-  if (kek.id.empty()) return absl::InternalError("SHA-256 of the KEK failed");
   kek.key = SecretString(std::move(raw));
   return kek;
 }

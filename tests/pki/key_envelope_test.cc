@@ -21,12 +21,15 @@ namespace certferry::pki {
 namespace {
 
 using ::certferry::testing::IsOk;
+using ::certferry::testing::IsOkAndHolds;
 using ::certferry::testing::StatusIs;
 using ::testing::AllOf;
+using ::testing::Field;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using ::testing::Ne;
 using ::testing::Not;
+using ::testing::StartsWith;
 
 std::string RandomBytes(size_t n) {
   std::string out(n, '\0');
@@ -197,6 +200,8 @@ TEST(KeyEncryptionKeyFromBytes, IdIsStableAndDerivedFromSha256) {
   EXPECT_EQ(first->id, second->id);
   EXPECT_EQ(first->key.Reveal(), raw);
   EXPECT_THAT(NewKek().id, Ne(first->id));
+  EXPECT_THAT(KeyEncryptionKeyFromBytes(raw),
+              IsOkAndHolds(Field(&KeyEncryptionKey::id, StartsWith("kek-"))));
 }
 
 TEST(KeyEncryptionKeyFromBytes, RejectsWrongLength) {
