@@ -49,16 +49,16 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
                         storage::ApplyMigrations(
                             *app->database_, storage::EmbeddedMigrations()));
     if (report.database_is_newer) {
-      LogWarning("the database schema is newer than this binary; running "
-                 "with the newer schema (rolling upgrade?)");
+      LogWarning(
+          "the database schema is newer than this binary; running "
+          "with the newer schema (rolling upgrade?)");
     }
   }
 
   app->certificate_api_ = std::make_unique<service::CertificateApi>(
       *app->database_, *app->keys_, app->clock_, cfg.certificates);
   app->certificate_service_ =
-      std::make_unique<service::CertificateServiceImpl>(
-          *app->certificate_api_);
+      std::make_unique<service::CertificateServiceImpl>(*app->certificate_api_);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -79,16 +79,15 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
   }
   app->SetServing(app->database_->Ping().ok());
   app->health_thread_ = std::thread([a = app.get()] { a->MonitorHealth(); });
-  LogInfo(absl::StrCat("certferryd serving on ", cfg.listen_address,
-                       " (port ", app->port_, ")"));
+  LogInfo(absl::StrCat("certferryd serving on ", cfg.listen_address, " (port ",
+                       app->port_, ")"));
   return app;
 }
 
 Application::~Application() { Shutdown(config_.shutdown_grace); }
 
 void Application::SetServing(bool serving) {
-  grpc::HealthCheckServiceInterface* health =
-      server_->GetHealthCheckService();
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
   if (health == nullptr) return;
   health->SetServingStatus(serving);  // overall and every service
   health->SetServingStatus("", serving);
@@ -131,8 +130,9 @@ void Application::Shutdown(absl::Duration grace) {
     health->Shutdown();
   }
   LogInfo("shutting down: draining in-flight calls");
-  server_->Shutdown(std::chrono::system_clock::now() +
-                    std::chrono::milliseconds(absl::ToInt64Milliseconds(grace)));
+  server_->Shutdown(
+      std::chrono::system_clock::now() +
+      std::chrono::milliseconds(absl::ToInt64Milliseconds(grace)));
   server_->Wait();
   LogInfo("shut down");
 }

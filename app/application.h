@@ -4,12 +4,12 @@
 // gRPC (CertificateService, health, reflection) and keeps the health status
 // in step with the database. Used by certferryd and by in-process tests.
 
+#include <grpcpp/server.h>
+
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <thread>
-
-#include <grpcpp/server.h>
 
 #include "absl/status/statusor.h"
 #include "app/app_config.h"

@@ -53,8 +53,8 @@ absl::StatusOr<AppConfig> ConfigFromFlags(bool need_kek) {
         "--listen / CERTFERRY_LISTEN: expected host:port, e.g. "
         "127.0.0.1:7443");
   }
-  config.database.url = SecretString(
-      FlagOrEnv(absl::GetFlag(FLAGS_database_url), "CERTFERRY_DATABASE_URL", ""));
+  config.database.url = SecretString(FlagOrEnv(
+      absl::GetFlag(FLAGS_database_url), "CERTFERRY_DATABASE_URL", ""));
   if (config.database.url.empty()) {
     return absl::InvalidArgumentError(
         "--database_url / CERTFERRY_DATABASE_URL: required; give a "
@@ -73,9 +73,8 @@ absl::StatusOr<AppConfig> ConfigFromFlags(bool need_kek) {
         "--kek_file / CERTFERRY_KEK_FILE: required; create a key with "
         "`certferryd generate-kek PATH` and keep it secret");
   }
-  for (absl::string_view path :
-       absl::StrSplit(absl::GetFlag(FLAGS_previous_kek_files), ',',
-                      absl::SkipEmpty())) {
+  for (absl::string_view path : absl::StrSplit(
+           absl::GetFlag(FLAGS_previous_kek_files), ',', absl::SkipEmpty())) {
     config.previous_kek_files.emplace_back(path);
   }
   config.migrate_on_start = absl::GetFlag(FLAGS_migrate_on_start);
@@ -92,9 +91,9 @@ absl::StatusOr<AppConfig> ConfigFromFlags(bool need_kek) {
   const std::string level =
       FlagOrEnv(absl::GetFlag(FLAGS_log_level), "CERTFERRY_LOG_LEVEL", "info");
   if (!ParseLogLevel(level, &config.log_level)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--log_level / CERTFERRY_LOG_LEVEL: '", level,
-        "' is not one of debug, info, warning, error"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--log_level / CERTFERRY_LOG_LEVEL: '", level,
+                     "' is not one of debug, info, warning, error"));
   }
   return config;
 }

@@ -38,8 +38,8 @@ int GenerateKek(const std::vector<char*>& args) {
   }
   auto kek = certferry::pki::GenerateKeyEncryptionKeyFile(args[2]);
   if (!kek.ok()) return Fail(kek.status());
-  LogInfo(absl::StrCat("created key-encryption key ", kek->id, " in ",
-                       args[2]));
+  LogInfo(
+      absl::StrCat("created key-encryption key ", kek->id, " in ", args[2]));
   return 0;
 }
 
@@ -74,8 +74,8 @@ int Serve() {
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
-  LogInfo(absl::StrCat("received ", signal_number == SIGTERM ? "SIGTERM"
-                                                             : "SIGINT"));
+  LogInfo(absl::StrCat("received ",
+                       signal_number == SIGTERM ? "SIGTERM" : "SIGINT"));
   (*app)->Shutdown(grace);
   return 0;
 }

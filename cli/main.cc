@@ -1,6 +1,7 @@
 // certferry: command-line client for certferryd.
 //
-//   certferry [--server HOST:PORT] [--json] certs import --name N --chain F --key F
+//   certferry [--server HOST:PORT] [--json] certs import --name N --chain F
+//   --key F
 //       [--request-id ID] [--accept-expired]
 //   certferry certs get ID [--version N]
 //   certferry certs list [--domain D] [--expiring-within 30d] [--page-size N]
@@ -93,13 +94,23 @@ int UsageError(const std::string& message) {
 }
 
 int RpcError(const grpc::Status& status) {
-  static const char* const kNames[] = {
-      "OK",           "CANCELLED",          "UNKNOWN",
-      "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-      "FAILED_PRECONDITION", "ABORTED",     "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",          "UNAVAILABLE",
-      "DATA_LOSS",     "UNAUTHENTICATED"};
+  static const char* const kNames[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
   const int code = status.error_code();
   std::fprintf(stderr, "certferry: %s: %s\n",
                code >= 0 && code <= 16 ? kNames[code] : "UNKNOWN",
@@ -120,12 +131,14 @@ bool ReadFile(const std::string& path, std::string* out, std::string* error) {
 }
 
 std::string FormatTime(const google::protobuf::Timestamp& t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(t.seconds()),
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
+                          absl::FromUnixSeconds(t.seconds()),
                           absl::UTCTimeZone());
 }
 
 std::string DaysLeft(const google::protobuf::Timestamp& not_after) {
-  const absl::Duration left = absl::FromUnixSeconds(not_after.seconds()) - absl::Now();
+  const absl::Duration left =
+      absl::FromUnixSeconds(not_after.seconds()) - absl::Now();
   if (left < absl::ZeroDuration()) return "expired";
   return absl::StrCat(absl::ToInt64Hours(left) / 24);
 }
@@ -155,16 +168,16 @@ void PrintCertificate(const v1::Certificate& c) {
               DaysLeft(v.not_after()).c_str());
   std::printf("key:           %s %d\n", v.key_type().c_str(), v.key_bits());
   std::printf("chain length:  %d\n", v.chain_length());
-  std::printf("source:        %s\n",
-              v.source() == v1::CERTIFICATE_SOURCE_ISSUED ? "issued"
-                                                          : "imported");
+  std::printf("source:        %s\n", v.source() == v1::CERTIFICATE_SOURCE_ISSUED
+                                         ? "issued"
+                                         : "imported");
 }
 
 class Client {
  public:
   Client(const std::string& server, absl::Duration timeout)
-      : channel_(grpc::CreateChannel(server,
-                                     grpc::InsecureChannelCredentials())),
+      : channel_(
+            grpc::CreateChannel(server, grpc::InsecureChannelCredentials())),
         certs_(v1::CertificateService::NewStub(channel_)),
         timeout_(timeout) {}
 
@@ -181,8 +194,8 @@ class Client {
 int Import(const Args& args, Client& client, bool json) {
   for (const char* required : {"name", "chain", "key"}) {
     if (!args.Has(required)) {
-      return UsageError(absl::StrCat("certs import: --", required,
-                                     " is required"));
+      return UsageError(
+          absl::StrCat("certs import: --", required, " is required"));
     }
   }
   v1::ImportCertificateRequest request;
@@ -299,12 +312,12 @@ int Health(Client& client, bool json) {
   if (json) {
     PrintJson(response);
   } else {
-    std::printf("%s\n", grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
-                            response.status())
-                            .c_str());
+    std::printf("%s\n",
+                grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
+                    response.status())
+                    .c_str());
   }
-  return response.status() ==
-                 grpc::health::v1::HealthCheckResponse::SERVING
+  return response.status() == grpc::health::v1::HealthCheckResponse::SERVING
              ? 0
              : 1;
 }
@@ -338,6 +351,6 @@ int main(int argc, char** argv) {
     if (p[1] == "get") return Get(args, client, json);
     if (p[1] == "list") return List(args, client, json);
   }
-  return UsageError(absl::StrCat("unknown command '", absl::StrJoin(p, " "),
-                                 "'"));
+  return UsageError(
+      absl::StrCat("unknown command '", absl::StrJoin(p, " "), "'"));
 }

@@ -18,7 +18,8 @@ class SecretString {
   SecretString() = default;
   explicit SecretString(std::string value) : value_(std::move(value)) {}
   SecretString(const SecretString&) = default;
-  SecretString(SecretString&& other) noexcept : value_(std::move(other.value_)) {
+  SecretString(SecretString&& other) noexcept
+      : value_(std::move(other.value_)) {
     other.Wipe();
   }
   SecretString& operator=(const SecretString& other) {

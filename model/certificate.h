@@ -45,7 +45,7 @@ struct Certificate {
 
 // A private key sealed under a key-encryption key (see pki/key_envelope.h).
 struct EncryptedPrivateKey {
-  std::string id;          // UUID; also the associated data of the seal
+  std::string id;  // UUID; also the associated data of the seal
   std::string kek_id;
   std::string nonce;       // raw bytes
   std::string ciphertext;  // raw bytes, GCM tag at the end

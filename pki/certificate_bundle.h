@@ -25,17 +25,18 @@ struct CertificateInfo {
   std::string sha256_fingerprint;  // lowercase hex of SHA-256 over the DER
   std::string subject;             // RFC 2253 one-line form
   std::string issuer;              // RFC 2253 one-line form
-  std::vector<std::string> dns_names;  // SAN dNSName entries, lowercase, in order
+  std::vector<std::string>
+      dns_names;  // SAN dNSName entries, lowercase, in order
   std::vector<std::string> ip_addresses;  // SAN iPAddress entries, text form
   absl::Time not_before;
   absl::Time not_after;
-  std::string key_type;  // "RSA", "ECDSA", "Ed25519", "Ed448"
-  int key_bits = 0;      // RSA modulus bits, EC field bits (256/384/521)
-  std::string curve;     // "P-256", "P-384", "P-521" for ECDSA, else empty
-  int version = 0;       // 1-based X.509 version (3 for v3)
-  bool is_ca = false;    // basicConstraints cA=TRUE
+  std::string key_type;      // "RSA", "ECDSA", "Ed25519", "Ed448"
+  int key_bits = 0;          // RSA modulus bits, EC field bits (256/384/521)
+  std::string curve;         // "P-256", "P-384", "P-521" for ECDSA, else empty
+  int version = 0;           // 1-based X.509 version (3 for v3)
+  bool is_ca = false;        // basicConstraints cA=TRUE
   bool self_signed = false;  // subject == issuer and verifies with own key
-  std::string pem;       // the certificate re-encoded as canonical PEM
+  std::string pem;           // the certificate re-encoded as canonical PEM
 };
 
 // A validated chain (leaf first) with its private key.
@@ -55,8 +56,8 @@ struct BundleFieldNames {
 };
 
 struct BundleValidationOptions {
-  absl::Time now;                // validity is checked against this instant
-  bool accept_expired = false;   // when true, expired/not-yet-valid is allowed
+  absl::Time now;               // validity is checked against this instant
+  bool accept_expired = false;  // when true, expired/not-yet-valid is allowed
   BundleFieldNames fields;
 };
 

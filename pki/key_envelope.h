@@ -19,8 +19,8 @@
 namespace certferry::pki {
 
 struct KeyEncryptionKey {
-  std::string id;     // "kek-<16 hex>"
-  SecretString key;   // exactly 32 raw bytes
+  std::string id;    // "kek-<16 hex>"
+  SecretString key;  // exactly 32 raw bytes
 };
 
 // A sealed secret. `ciphertext` carries the 16-byte GCM tag at its end.

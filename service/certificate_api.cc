@@ -45,8 +45,7 @@ absl::Status CheckSameRequest(const storage::RequestRecord& earlier,
                               const std::string& digest) {
   if (earlier.method != method || earlier.request_sha256 != digest) {
     return absl::AlreadyExistsError(
-        absl::StrCat("request_id: already used by an earlier ",
-                     earlier.method,
+        absl::StrCat("request_id: already used by an earlier ", earlier.method,
                      " request with different content; use a new request_id "
                      "for a different request"));
   }
@@ -108,10 +107,10 @@ absl::StatusOr<v1::Certificate> CertificateApi::ImportCertificate(
         " KiB; send only the leaf and its intermediates"));
   }
   if (request.private_key_pem().size() > config_.max_private_key_pem_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "private_key_pem: larger than ",
-        config_.max_private_key_pem_bytes / 1024,
-        " KiB; send exactly one unencrypted PEM private key"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("private_key_pem: larger than ",
+                     config_.max_private_key_pem_bytes / 1024,
+                     " KiB; send exactly one unencrypted PEM private key"));
   }
 
   const std::string& request_id = request.request_id();
@@ -140,11 +139,10 @@ absl::StatusOr<v1::Certificate> CertificateApi::ImportCertificate(
   pki::BundleValidationOptions options;
   options.now = clock_.Now();
   options.accept_expired = request.accept_expired();
-  CF_ASSIGN_OR_RETURN(
-      pki::CertificateBundle bundle,
-      pki::ParseCertificateBundle(request.chain_pem(),
-                                  SecretString(request.private_key_pem()),
-                                  options));
+  CF_ASSIGN_OR_RETURN(pki::CertificateBundle bundle,
+                      pki::ParseCertificateBundle(
+                          request.chain_pem(),
+                          SecretString(request.private_key_pem()), options));
 
   const pki::CertificateInfo& leaf = bundle.chain.front();
   storage::NewCertificateVersion input;
@@ -165,9 +163,9 @@ absl::StatusOr<v1::Certificate> CertificateApi::ImportCertificate(
   v.source = model::CertificateSource::kImported;
 
   input.private_key.id = NewUuid();
-  CF_ASSIGN_OR_RETURN(pki::SealedSecret sealed,
-                      keys_.Seal(bundle.private_key_pem,
-                                 PrivateKeyAad(input.private_key.id)));
+  CF_ASSIGN_OR_RETURN(
+      pki::SealedSecret sealed,
+      keys_.Seal(bundle.private_key_pem, PrivateKeyAad(input.private_key.id)));
   input.private_key.kek_id = sealed.kek_id;
   input.private_key.nonce = std::move(sealed.nonce);
   input.private_key.ciphertext = std::move(sealed.ciphertext);
@@ -214,26 +212,25 @@ absl::StatusOr<v1::Certificate> CertificateApi::GetCertificate(
     return absl::InvalidArgumentError(
         "version: must be 0 (latest) or a positive version number");
   }
-  CF_ASSIGN_OR_RETURN(
-      model::Certificate certificate,
-      db_.RunInTransaction<model::Certificate>(
-          "get_certificate", [&](storage::Transaction& tx) {
-            return storage::CertificateRepository::Get(tx, request.id(),
-                                                       request.version());
-          }));
+  CF_ASSIGN_OR_RETURN(model::Certificate certificate,
+                      db_.RunInTransaction<model::Certificate>(
+                          "get_certificate", [&](storage::Transaction& tx) {
+                            return storage::CertificateRepository::Get(
+                                tx, request.id(), request.version());
+                          }));
   return ToProto(certificate);
 }
 
 absl::StatusOr<v1::ListCertificatesResponse> CertificateApi::ListCertificates(
     const v1::ListCertificatesRequest& request) {
   if (request.page_size() < 0 || request.page_size() > config_.max_page_size) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "page_size: must be between 1 and ", config_.max_page_size,
-        " (0 means ", config_.default_page_size, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size: must be between 1 and ", config_.max_page_size,
+                     " (0 means ", config_.default_page_size, ")"));
   }
   storage::CertificateListQuery query;
-  query.page_size =
-      request.page_size() == 0 ? config_.default_page_size : request.page_size();
+  query.page_size = request.page_size() == 0 ? config_.default_page_size
+                                             : request.page_size();
   CF_ASSIGN_OR_RETURN(query.after_name, DecodePageToken(request));
   if (!request.domain().empty()) {
     CF_RETURN_IF_ERROR(ValidateDnsName("domain", request.domain(),
@@ -250,12 +247,12 @@ absl::StatusOr<v1::ListCertificatesResponse> CertificateApi::ListCertificates(
   }
   // One extra row tells whether another page follows.
   query.page_size += 1;
-  CF_ASSIGN_OR_RETURN(
-      std::vector<model::Certificate> rows,
-      db_.RunInTransaction<std::vector<model::Certificate>>(
-          "list_certificates", [&](storage::Transaction& tx) {
-            return storage::CertificateRepository::List(tx, query);
-          }));
+  CF_ASSIGN_OR_RETURN(std::vector<model::Certificate> rows,
+                      db_.RunInTransaction<std::vector<model::Certificate>>(
+                          "list_certificates", [&](storage::Transaction& tx) {
+                            return storage::CertificateRepository::List(tx,
+                                                                        query);
+                          }));
   v1::ListCertificatesResponse response;
   const size_t page_size = static_cast<size_t>(query.page_size - 1);
   for (size_t i = 0; i < rows.size() && i < page_size; ++i) {

@@ -20,9 +20,9 @@ class CertificateServiceImpl final : public v1::CertificateService::Service {
   grpc::Status GetCertificate(grpc::ServerContext* context,
                               const v1::GetCertificateRequest* request,
                               v1::Certificate* response) override;
-  grpc::Status ListCertificates(grpc::ServerContext* context,
-                                const v1::ListCertificatesRequest* request,
-                                v1::ListCertificatesResponse* response) override;
+  grpc::Status ListCertificates(
+      grpc::ServerContext* context, const v1::ListCertificatesRequest* request,
+      v1::ListCertificatesResponse* response) override;
 
  private:
   CertificateApi& api_;

@@ -54,9 +54,9 @@ absl::Status ValidateDnsName(absl::string_view field, absl::string_view name,
     return Invalid(field, "longer than 253 characters; not a DNS name");
   }
   if (name.back() == '.' || name.back() == '/') {
-    return Invalid(field, absl::StrCat("'", name,
-                                       "' ends with '", name.substr(name.size() - 1),
-                                       "'; remove it"));
+    return Invalid(field,
+                   absl::StrCat("'", name, "' ends with '",
+                                name.substr(name.size() - 1), "'; remove it"));
   }
   std::vector<absl::string_view> labels = absl::StrSplit(name, '.');
   for (size_t i = 0; i < labels.size(); ++i) {
@@ -71,8 +71,8 @@ absl::Status ValidateDnsName(absl::string_view field, absl::string_view name,
                            "host name");
     }
     if (label.empty() || label.size() > 63) {
-      return Invalid(field, absl::StrCat("'", name,
-                                         "' has an empty or over-long label"));
+      return Invalid(
+          field, absl::StrCat("'", name, "' has an empty or over-long label"));
     }
     for (char c : label) {
       if (!absl::ascii_isalnum(c) && c != '-') {

@@ -83,10 +83,11 @@ absl::StatusOr<Certificate> CertificateRepository::Get(Transaction& tx,
       tx.pqxx().exec_prepared(queries::kGetCertificate.name, id, version);
   if (rows.empty()) {
     if (version == 0) {
-      return absl::NotFoundError(absl::StrCat("certificate ", id, " not found"));
+      return absl::NotFoundError(
+          absl::StrCat("certificate ", id, " not found"));
     }
-    return absl::NotFoundError(absl::StrCat("certificate ", id, " version ",
-                                            version, " not found"));
+    return absl::NotFoundError(
+        absl::StrCat("certificate ", id, " version ", version, " not found"));
   }
   return CertificateFromRow(rows[0]);
 }

@@ -38,8 +38,8 @@ absl::Status StatusFromDatabaseError(const std::exception& error,
   if (dynamic_cast<const pqxx::foreign_key_violation*>(&error) ||
       dynamic_cast<const pqxx::check_violation*>(&error) ||
       dynamic_cast<const pqxx::not_null_violation*>(&error)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        where, ": constraint violated (SQLSTATE ", state, ")"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(where, ": constraint violated (SQLSTATE ", state, ")"));
   }
   if (dynamic_cast<const pqxx::serialization_failure*>(&error) ||
       dynamic_cast<const pqxx::deadlock_detected*>(&error)) {
@@ -48,17 +48,16 @@ absl::Status StatusFromDatabaseError(const std::exception& error,
   }
   if (dynamic_cast<const pqxx::in_doubt_error*>(&error)) {
     return absl::UnknownError(absl::StrCat(
-        where,
-        ": commit outcome unknown; retry with the same request_id"));
+        where, ": commit outcome unknown; retry with the same request_id"));
   }
   if (dynamic_cast<const pqxx::broken_connection*>(&error)) {
     return absl::UnavailableError(absl::StrCat(
         where, ": database connection failed: ", FirstLine(error.what())));
   }
   if (dynamic_cast<const pqxx::insufficient_privilege*>(&error)) {
-    return absl::InternalError(absl::StrCat(
-        where, ": the database role lacks a privilege (SQLSTATE ", state,
-        "); check certferry's database grants"));
+    return absl::InternalError(
+        absl::StrCat(where, ": the database role lacks a privilege (SQLSTATE ",
+                     state, "); check certferry's database grants"));
   }
   if (state == "57014") {  // query_canceled: statement_timeout
     return absl::DeadlineExceededError(
@@ -84,8 +83,7 @@ Database::~Database() = default;
 absl::StatusOr<std::unique_ptr<Database>> Database::Connect(
     DatabaseConfig config) {
   if (config.pool_size < 1) {
-    return absl::InvalidArgumentError(
-        "database.pool_size: must be at least 1");
+    return absl::InvalidArgumentError("database.pool_size: must be at least 1");
   }
   std::unique_ptr<Database> db(new Database(std::move(config)));
   auto conn = db->Acquire();
@@ -94,7 +92,8 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Connect(
   return db;
 }
 
-absl::StatusOr<std::unique_ptr<Database::Connection>> Database::OpenConnection() {
+absl::StatusOr<std::unique_ptr<Database::Connection>>
+Database::OpenConnection() {
   try {
     auto conn = std::make_unique<Connection>(config_.url.Reveal());
     conn->pq.set_variable(
@@ -106,19 +105,18 @@ absl::StatusOr<std::unique_ptr<Database::Connection>> Database::OpenConnection()
     }
     return conn;
   } catch (const std::exception& e) {
-    return absl::UnavailableError(absl::StrCat(
-        "database: cannot connect: ", FirstLine(e.what()),
-        "; check --database_url / CERTFERRY_DATABASE_URL and that "
-        "PostgreSQL is running"));
+    return absl::UnavailableError(
+        absl::StrCat("database: cannot connect: ", FirstLine(e.what()),
+                     "; check --database_url / CERTFERRY_DATABASE_URL and that "
+                     "PostgreSQL is running"));
   }
 }
 
 absl::StatusOr<std::unique_ptr<Database::Connection>> Database::Acquire() {
   std::unique_lock<std::mutex> lock(mu_);
-  const auto deadline =
-      std::chrono::steady_clock::now() +
-      std::chrono::milliseconds(
-          absl::ToInt64Milliseconds(config_.acquire_timeout));
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(
+                            absl::ToInt64Milliseconds(config_.acquire_timeout));
   while (idle_.empty() && open_count_ >= config_.pool_size) {
     if (available_.wait_until(lock, deadline) == std::cv_status::timeout &&
         idle_.empty() && open_count_ >= config_.pool_size) {

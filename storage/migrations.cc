@@ -52,8 +52,8 @@ absl::StatusOr<MigrationReport> ApplyMigrations(
   MigrationReport report;
   absl::Status status = db.WithConnection(
       "migrate", [&](pqxx::connection_base& conn) -> absl::Status {
-        pqxx::nontransaction(conn).exec_params(
-            "SELECT pg_advisory_lock($1)", kMigrationLockKey);
+        pqxx::nontransaction(conn).exec_params("SELECT pg_advisory_lock($1)",
+                                               kMigrationLockKey);
         absl::Cleanup unlock = [&conn] {
           try {
             pqxx::nontransaction(conn).exec_params(
@@ -98,7 +98,13 @@ absl::StatusOr<MigrationReport> ApplyMigrations(
             report.applied.push_back(m->version);
             LogInfo(absl::StrCat("applied ", Label(*m)));
           } catch (const std::exception& e) {
-            return StatusFromDatabaseError(e, Label(*m));
+            // Migration SQL is ours, not user data: the server's message
+            // (first line) is safe to show and says what to fix.
+            const absl::Status status = StatusFromDatabaseError(e, Label(*m));
+            std::string detail = e.what();
+            detail = detail.substr(0, detail.find('\n'));
+            return absl::Status(status.code(),
+                                absl::StrCat(status.message(), ": ", detail));
           }
         }
         for (const auto& [version, unused] : applied) {
@@ -106,8 +112,9 @@ absl::StatusOr<MigrationReport> ApplyMigrations(
         }
         pqxx::work tx(conn);
         report.current_version =
-            tx.exec("SELECT coalesce(max(version), 0) FROM schema_migrations")[0][0]
-                .as<int>();
+            tx.exec("SELECT coalesce(max(version), 0) FROM schema_migrations")
+                [0][0]
+                    .as<int>();
         tx.commit();
         return absl::OkStatus();
       });

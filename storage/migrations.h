@@ -23,8 +23,8 @@ struct Migration {
 const std::vector<Migration>& EmbeddedMigrations();
 
 struct MigrationReport {
-  std::vector<int> applied;      // versions applied by this call
-  int current_version = 0;       // highest version recorded afterwards
+  std::vector<int> applied;        // versions applied by this call
+  int current_version = 0;         // highest version recorded afterwards
   bool database_is_newer = false;  // it has versions this binary lacks
 };
 

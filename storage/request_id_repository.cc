@@ -21,8 +21,8 @@ absl::StatusOr<std::optional<RequestRecord>> RequestIdRepository::Claim(
                       Find(tx, request_id));
   if (!earlier) {
     // Only possible if the conflicting row vanished in between.
-    return absl::AbortedError(absl::StrCat(
-        "request_id ", request_id, ": changed concurrently; retry"));
+    return absl::AbortedError(absl::StrCat("request_id ", request_id,
+                                           ": changed concurrently; retry"));
   }
   return earlier;
 }

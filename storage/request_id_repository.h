@@ -25,8 +25,8 @@ class RequestIdRepository {
   // earlier record (a concurrent first call is waited for). Committed or
   // rolled back with the caller's transaction.
   static absl::StatusOr<std::optional<RequestRecord>> Claim(
-      Transaction& tx, const std::string& request_id,
-      const std::string& method, const std::string& request_sha256);
+      Transaction& tx, const std::string& request_id, const std::string& method,
+      const std::string& request_sha256);
 
   // The record of `request_id`, or std::nullopt if it was never claimed (or
   // its claim has not committed yet).

@@ -46,7 +46,8 @@ WHERE id = $1::uuid)sql"};
 inline constexpr SqlStatement kGetCertificate{
     "get_certificate",
     "SELECT " CERTFERRY_CERTIFICATE_COLUMNS
-    "FROM certificates c JOIN certificate_versions v ON v.certificate_id = c.id "
+    "FROM certificates c JOIN certificate_versions v ON v.certificate_id = "
+    "c.id "
     "WHERE c.id = $1::uuid "
     "AND v.version = CASE WHEN $2::integer = 0 THEN c.latest_version "
     "ELSE $2::integer END"};

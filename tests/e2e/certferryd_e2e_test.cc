@@ -60,8 +60,8 @@ void StartDaemon(Daemon* daemon, std::vector<std::string> extra_flags = {}) {
   ASSERT_THAT(database, IsOk());
   daemon->database = *database;
   daemon->kek_path = TempPath(absl::StrCat(database->name, ".kek"));
-  auto kek = testing::RunProgram(
-      {CERTFERRYD_PATH, "generate-kek", daemon->kek_path});
+  auto kek =
+      testing::RunProgram({CERTFERRYD_PATH, "generate-kek", daemon->kek_path});
   ASSERT_THAT(kek, IsOk());
   ASSERT_EQ(kek->exit_code, 0) << kek->output;
 
@@ -297,18 +297,20 @@ TEST_F(CertferrydTest, GenericClientDiscoversAndCallsTheApiByReflection) {
   bool done = false;
   grpc::Status call_status;
   grpc::ByteBuffer response_buffer;
-  generic.UnaryCall(&call_context,
-                    absl::StrCat("/", service->full_name(), "/", method->name()),
-                    grpc::StubOptions(), &request_buffer, &response_buffer,
-                    [&](grpc::Status s) {
-                      std::lock_guard<std::mutex> lock(mu);
-                      call_status = std::move(s);
-                      done = true;
-                      cv.notify_all();
-                    });
+  generic.UnaryCall(
+      &call_context,
+      absl::StrCat("/", service->full_name(), "/", method->name()),
+      grpc::StubOptions(), &request_buffer, &response_buffer,
+      [&](grpc::Status s) {
+        std::lock_guard<std::mutex> lock(mu);
+        call_status = std::move(s);
+        done = true;
+        cv.notify_all();
+      });
   {
     std::unique_lock<std::mutex> lock(mu);
-    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return done; }));
+    ASSERT_TRUE(
+        cv.wait_for(lock, std::chrono::seconds(30), [&] { return done; }));
   }
   ASSERT_TRUE(call_status.ok()) << call_status.error_message();
 
@@ -351,16 +353,17 @@ TEST_F(CertferrydTest, CliImportsGetsAndListsCertificates) {
   const std::string id = match[1];
 
   // The server address may also come from the environment.
-  auto got = testing::RunProgram({CERTFERRY_CLI_PATH, "--json", "certs", "get", id},
-                                 {{"CERTFERRY_SERVER", daemon_->address()}});
+  auto got =
+      testing::RunProgram({CERTFERRY_CLI_PATH, "--json", "certs", "get", id},
+                          {{"CERTFERRY_SERVER", daemon_->address()}});
   ASSERT_THAT(got, IsOk());
   ASSERT_EQ(got->exit_code, 0) << got->output;
-  EXPECT_THAT(got->output,
-              HasSubstr(absl::StrCat("\"sha256_fingerprint\": \"", fingerprint)));
+  EXPECT_THAT(got->output, HasSubstr(absl::StrCat("\"sha256_fingerprint\": \"",
+                                                  fingerprint)));
 
-  auto listed = testing::RunProgram({CERTFERRY_CLI_PATH, "--server",
-                                     daemon_->address(), "certs", "list",
-                                     "--domain", "cli.example.com"});
+  auto listed =
+      testing::RunProgram({CERTFERRY_CLI_PATH, "--server", daemon_->address(),
+                           "certs", "list", "--domain", "cli.example.com"});
   ASSERT_THAT(listed, IsOk());
   ASSERT_EQ(listed->exit_code, 0) << listed->output;
   EXPECT_THAT(listed->output, HasSubstr("cli-cert"));
@@ -375,8 +378,7 @@ TEST_F(CertferrydTest, CliImportsGetsAndListsCertificates) {
   EXPECT_THAT(expiring->output, HasSubstr("0 certificate(s)"));
 
   auto bad = testing::RunProgram({CERTFERRY_CLI_PATH, "--server",
-                                  daemon_->address(), "certs", "get",
-                                  "nope"});
+                                  daemon_->address(), "certs", "get", "nope"});
   ASSERT_THAT(bad, IsOk());
   EXPECT_EQ(bad->exit_code, 1);
   EXPECT_THAT(bad->output, HasSubstr("INVALID_ARGUMENT: id:"));
@@ -391,8 +393,7 @@ TEST_F(CertferrydTest, DatabaseDumpContainsNoPlaintextPrivateKey) {
   ASSERT_NE(bindir, nullptr)
       << "CERTFERRY_PG_BINDIR is not set; run ./scripts/test";
   auto dump = testing::RunProgram({absl::StrCat(bindir, "/pg_dump"),
-                                   "--data-only", "-d",
-                                   daemon_->database.dsn});
+                                   "--data-only", "-d", daemon_->database.dsn});
   ASSERT_THAT(dump, IsOk());
   ASSERT_EQ(dump->exit_code, 0) << dump->output;
   // The dump does hold the certificate (so the check below means something)...

@@ -1,8 +1,6 @@
 // CertificateApi against a real PostgreSQL: import, idempotency, bad input
 // stores nothing, keys encrypted at rest, get and list.
 
-#include "service/certificate_api.h"
-
 #include <thread>
 #include <vector>
 
@@ -10,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pki/key_envelope.h"
+#include "service/certificate_api.h"
 #include "service/proto_convert.h"
 #include "storage/certificate_repository.h"
 #include "tests/support/fake_clock.h"
@@ -55,8 +54,8 @@ class CertificateApiTest : public ::testing::Test {
     EXPECT_EQ(Count("request_ids"), 0);
   }
 
-  v1::ImportCertificateRequest ImportRequest(
-      const std::string& name, const testing::TestChain& chain) {
+  v1::ImportCertificateRequest ImportRequest(const std::string& name,
+                                             const testing::TestChain& chain) {
     v1::ImportCertificateRequest request;
     request.set_name(name);
     request.set_chain_pem(chain.fullchain_pem());
@@ -83,7 +82,8 @@ std::vector<std::string> KeyBodyLines(const std::string& pem) {
 }
 
 TEST_F(CertificateApiTest, ImportThenGetReturnsSameFingerprint) {
-  testing::TestChain chain = testing::MakeChain({"api.example.com", "www.example.com"});
+  testing::TestChain chain =
+      testing::MakeChain({"api.example.com", "www.example.com"});
   auto imported = api_->ImportCertificate(ImportRequest("shop", chain));
   ASSERT_THAT(imported, IsOk());
   EXPECT_EQ(imported->name(), "shop");
@@ -113,8 +113,8 @@ TEST_F(CertificateApiTest, PrivateKeyIsStoredEncryptedAndOpensWithTheKek) {
 
   auto key = db_->RunInTransaction<model::EncryptedPrivateKey>(
       "load", [&](storage::Transaction& tx) {
-        return storage::CertificateRepository::GetPrivateKey(
-            tx, imported->id(), 1);
+        return storage::CertificateRepository::GetPrivateKey(tx, imported->id(),
+                                                             1);
       });
   ASSERT_THAT(key, IsOk());
   EXPECT_EQ(key->kek_id, keys_->current_kek_id());
@@ -145,7 +145,8 @@ TEST_F(CertificateApiTest, ConcurrentSameRequestIdStoresOneVersion) {
   testing::TestChain chain = testing::MakeChain();
   auto request = ImportRequest("race", chain);
   request.set_request_id("req-race");
-  std::vector<absl::StatusOr<v1::Certificate>> results(4, absl::UnknownError(""));
+  std::vector<absl::StatusOr<v1::Certificate>> results(4,
+                                                       absl::UnknownError(""));
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i) {
     threads.emplace_back(
@@ -166,9 +167,9 @@ TEST_F(CertificateApiTest, ReusedRequestIdWithDifferentContentIsRejected) {
   ASSERT_THAT(api_->ImportCertificate(first), IsOk());
   auto second = ImportRequest("b", testing::MakeChain());
   second.set_request_id("req-2");
-  EXPECT_THAT(api_->ImportCertificate(second),
-              StatusIs(absl::StatusCode::kAlreadyExists,
-                       StartsWith("request_id: ")));
+  EXPECT_THAT(
+      api_->ImportCertificate(second),
+      StatusIs(absl::StatusCode::kAlreadyExists, StartsWith("request_id: ")));
   EXPECT_EQ(Count("certificates"), 1);
 }
 
@@ -192,8 +193,7 @@ TEST_F(CertificateApiTest, ImportUnderSameNameAddsAVersion) {
   EXPECT_EQ(old->version().sha256_fingerprint(),
             v1->version().sha256_fingerprint());
   get.set_version(3);
-  EXPECT_THAT(api_->GetCertificate(get),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(api_->GetCertificate(get), StatusIs(absl::StatusCode::kNotFound));
 }
 
 struct BadImport {
@@ -212,8 +212,7 @@ TEST_F(CertificateApiTest, EveryBadInputNamesTheFieldAndStoresNothing) {
        absl::StatusCode::kInvalidArgument, "chain_pem: "},
       {"garbage chain", [](auto& r, auto&) { r.set_chain_pem("hello world"); },
        absl::StatusCode::kInvalidArgument, "chain_pem: "},
-      {"DER chain",
-       [](auto& r, auto& c) { r.set_chain_pem(c.leaf.cert_der); },
+      {"DER chain", [](auto& r, auto& c) { r.set_chain_pem(c.leaf.cert_der); },
        absl::StatusCode::kInvalidArgument, "chain_pem: "},
       {"truncated chain",
        [](auto& r, auto& c) {
@@ -266,10 +265,8 @@ TEST_F(CertificateApiTest, EveryBadInputNamesTheFieldAndStoresNothing) {
     c.mutate(request, chain);
     auto result = api_->ImportCertificate(request);
     EXPECT_THAT(result, StatusIs(c.code, StartsWith(c.field)));
-    for (const std::string& line :
-         KeyBodyLines(request.private_key_pem())) {
-      EXPECT_THAT(std::string(result.status().message()),
-                  Not(HasSubstr(line)));
+    for (const std::string& line : KeyBodyLines(request.private_key_pem())) {
+      EXPECT_THAT(std::string(result.status().message()), Not(HasSubstr(line)));
     }
   }
   ExpectNothingStored();
@@ -283,28 +280,28 @@ TEST_F(CertificateApiTest, NonV3CertificateIsRejected) {
   request.set_name("old");
   request.set_chain_pem(v1_cert.cert_pem);
   request.set_private_key_pem(v1_cert.key.private_key_pem);
-  EXPECT_THAT(api_->ImportCertificate(request),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       StartsWith("chain_pem: ")));
+  EXPECT_THAT(
+      api_->ImportCertificate(request),
+      StatusIs(absl::StatusCode::kInvalidArgument, StartsWith("chain_pem: ")));
   ExpectNothingStored();
 }
 
 TEST_F(CertificateApiTest, ExpiredChainNeedsAcceptExpired) {
-  testing::TestChain chain = testing::MakeChain(
-      {"old.example.com"}, absl::Now() - absl::Hours(24),
-      absl::Now() - absl::Hours(24 * 30));
+  testing::TestChain chain =
+      testing::MakeChain({"old.example.com"}, absl::Now() - absl::Hours(24),
+                         absl::Now() - absl::Hours(24 * 30));
   auto request = ImportRequest("expired", chain);
-  EXPECT_THAT(api_->ImportCertificate(request),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("chain_pem")));
+  EXPECT_THAT(
+      api_->ImportCertificate(request),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("chain_pem")));
   ExpectNothingStored();
   request.set_accept_expired(true);
   EXPECT_THAT(api_->ImportCertificate(request), IsOk());
 }
 
 TEST_F(CertificateApiTest, ValidityIsJudgedByTheInjectedClock) {
-  testing::TestChain chain = testing::MakeChain({"soon.example.com"},
-                                                absl::Now() + absl::Hours(48));
+  testing::TestChain chain =
+      testing::MakeChain({"soon.example.com"}, absl::Now() + absl::Hours(48));
   clock_.Advance(absl::Hours(72));
   EXPECT_THAT(api_->ImportCertificate(ImportRequest("soon", chain)),
               StatusIs(absl::StatusCode::kFailedPrecondition));
@@ -316,14 +313,14 @@ TEST_F(CertificateApiTest, GetRejectsMalformedAndUnknownIds) {
   EXPECT_THAT(api_->GetCertificate(get),
               StatusIs(absl::StatusCode::kInvalidArgument, StartsWith("id: ")));
   get.set_id("00000000-0000-4000-8000-000000000000");
-  EXPECT_THAT(api_->GetCertificate(get),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(api_->GetCertificate(get), StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST_F(CertificateApiTest, ListPagesInStableNameOrder) {
   for (const char* name : {"g", "c", "a", "e", "b", "f", "d"}) {
-    ASSERT_THAT(api_->ImportCertificate(ImportRequest(name, testing::MakeChain())),
-                IsOk());
+    ASSERT_THAT(
+        api_->ImportCertificate(ImportRequest(name, testing::MakeChain())),
+        IsOk());
   }
   v1::ListCertificatesRequest request;
   request.set_page_size(3);
@@ -344,8 +341,8 @@ TEST_F(CertificateApiTest, ListFiltersByDomainIncludingWildcards) {
   ASSERT_THAT(api_->ImportCertificate(ImportRequest(
                   "exact", testing::MakeChain({"api.example.com"}))),
               IsOk());
-  ASSERT_THAT(api_->ImportCertificate(ImportRequest(
-                  "wild", testing::MakeChain({"*.example.com"}))),
+  ASSERT_THAT(api_->ImportCertificate(
+                  ImportRequest("wild", testing::MakeChain({"*.example.com"}))),
               IsOk());
   ASSERT_THAT(api_->ImportCertificate(ImportRequest(
                   "other", testing::MakeChain({"api.other.org"}))),
@@ -364,9 +361,9 @@ TEST_F(CertificateApiTest, ListFiltersByDomainIncludingWildcards) {
   EXPECT_EQ(page->certificates_size(), 0);
 
   request.set_domain("bad domain");
-  EXPECT_THAT(api_->ListCertificates(request),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       StartsWith("domain: ")));
+  EXPECT_THAT(
+      api_->ListCertificates(request),
+      StatusIs(absl::StatusCode::kInvalidArgument, StartsWith("domain: ")));
 }
 
 TEST_F(CertificateApiTest, ListFiltersByExpiry) {
@@ -389,8 +386,9 @@ TEST_F(CertificateApiTest, ListFiltersByExpiry) {
 
 TEST_F(CertificateApiTest, PageTokenIsBoundToItsFilters) {
   for (const char* name : {"a", "b", "c"}) {
-    ASSERT_THAT(api_->ImportCertificate(ImportRequest(name, testing::MakeChain())),
-                IsOk());
+    ASSERT_THAT(
+        api_->ImportCertificate(ImportRequest(name, testing::MakeChain())),
+        IsOk());
   }
   v1::ListCertificatesRequest request;
   request.set_page_size(1);
@@ -399,18 +397,18 @@ TEST_F(CertificateApiTest, PageTokenIsBoundToItsFilters) {
   ASSERT_FALSE(page->next_page_token().empty());
   request.set_page_token(page->next_page_token());
   request.set_domain("leaf.example.com");
-  EXPECT_THAT(api_->ListCertificates(request),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       StartsWith("page_token: ")));
+  EXPECT_THAT(
+      api_->ListCertificates(request),
+      StatusIs(absl::StatusCode::kInvalidArgument, StartsWith("page_token: ")));
   request.set_page_token("garbage!");
-  EXPECT_THAT(api_->ListCertificates(request),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       StartsWith("page_token: ")));
+  EXPECT_THAT(
+      api_->ListCertificates(request),
+      StatusIs(absl::StatusCode::kInvalidArgument, StartsWith("page_token: ")));
   request.clear_page_token();
   request.set_page_size(5000);
-  EXPECT_THAT(api_->ListCertificates(request),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       StartsWith("page_size: ")));
+  EXPECT_THAT(
+      api_->ListCertificates(request),
+      StatusIs(absl::StatusCode::kInvalidArgument, StartsWith("page_size: ")));
 }
 
 }  // namespace

@@ -1,11 +1,10 @@
-#include "storage/database.h"
-
 #include <atomic>
 #include <pqxx/pqxx>
 #include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "storage/database.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_database.h"
 #include "tests/support/wait_for.h"
@@ -25,8 +24,9 @@ class DatabaseTest : public ::testing::Test {
     ASSERT_THAT(test_db, IsOk());
     dsn_ = test_db->dsn;
     ASSERT_THAT(testing::QueryScalar(
-                    dsn_, "CREATE TABLE kv (k text PRIMARY KEY, v int NOT NULL "
-                          "CHECK (v >= 0))"),
+                    dsn_,
+                    "CREATE TABLE kv (k text PRIMARY KEY, v int NOT NULL "
+                    "CHECK (v >= 0))"),
                 IsOk());
   }
   std::string dsn_;
@@ -35,16 +35,22 @@ class DatabaseTest : public ::testing::Test {
 TEST_F(DatabaseTest, CommitsWhenBodySucceedsAndRollsBackWhenItFails) {
   auto db = testing::ConnectTestDatabase(dsn_);
   ASSERT_THAT(db, IsOk());
-  ASSERT_THAT((*db)->RunInTransaction("insert", [](Transaction& tx) {
-    tx.pqxx().exec_params("INSERT INTO kv VALUES ($1, $2)", "a", 1);
-    return absl::OkStatus();
-  }),
+  ASSERT_THAT((*db)->RunInTransaction("insert",
+                                      [](Transaction& tx) {
+                                        tx.pqxx().exec_params(
+                                            "INSERT INTO kv VALUES ($1, $2)",
+                                            "a", 1);
+                                        return absl::OkStatus();
+                                      }),
               IsOk());
-  EXPECT_THAT((*db)->RunInTransaction("insert-then-fail", [](Transaction& tx) {
-    tx.pqxx().exec_params("INSERT INTO kv VALUES ($1, $2)", "b", 2);
-    return absl::InvalidArgumentError("nope");
-  }),
-              StatusIs(absl::StatusCode::kInvalidArgument, "nope"));
+  EXPECT_THAT(
+      (*db)->RunInTransaction("insert-then-fail",
+                              [](Transaction& tx) {
+                                tx.pqxx().exec_params(
+                                    "INSERT INTO kv VALUES ($1, $2)", "b", 2);
+                                return absl::InvalidArgumentError("nope");
+                              }),
+      StatusIs(absl::StatusCode::kInvalidArgument, "nope"));
   EXPECT_EQ(*testing::QueryScalar(dsn_, "SELECT string_agg(k, ',') FROM kv"),
             "a");
 }
@@ -99,8 +105,8 @@ TEST_F(DatabaseTest, ExhaustedPoolAnswersUnavailable) {
     });
   });
   ASSERT_TRUE(testing::WaitFor([&] { return holding.load(); }));
-  EXPECT_THAT((*db)->Ping(), StatusIs(absl::StatusCode::kUnavailable,
-                                      HasSubstr("busy")));
+  EXPECT_THAT((*db)->Ping(),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("busy")));
   release = true;
   holder.join();
   EXPECT_THAT((*db)->Ping(), IsOk());

@@ -40,7 +40,8 @@ absl::StatusOr<Subprocess> Subprocess::Start(
   for (auto& e : env_strings) c_env.push_back(e.data());
   c_env.push_back(nullptr);
 
-  const int fd = ::open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  const int fd =
+      ::open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (fd < 0) return absl::InternalError("cannot create " + output_path);
   const pid_t pid = fork();
   if (pid < 0) {
@@ -91,9 +92,9 @@ void Subprocess::Signal(int signal_number) const {
 std::optional<int> Subprocess::Wait(absl::Duration timeout) {
   if (pid_ <= 0) return std::nullopt;
   int status = 0;
-  const bool done = WaitFor(
-      [&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, timeout,
-      absl::Milliseconds(10));
+  const bool done =
+      WaitFor([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, timeout,
+              absl::Milliseconds(10));
   if (!done) return std::nullopt;
   exited_ = true;
   if (WIFEXITED(status)) return WEXITSTATUS(status);
@@ -107,9 +108,8 @@ absl::StatusOr<RunResult> RunProgram(
   if (!process.ok()) return process.status();
   std::optional<int> code = process->Wait(timeout);
   if (!code) {
-    return absl::DeadlineExceededError(
-        absl::StrCat(argv[0], " did not finish in time; output:\n",
-                     process->Output()));
+    return absl::DeadlineExceededError(absl::StrCat(
+        argv[0], " did not finish in time; output:\n", process->Output()));
   }
   return RunResult{*code, process->Output()};
 }

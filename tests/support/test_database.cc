@@ -70,8 +70,7 @@ absl::StatusOr<TestDatabase> CreateMigratedTestDatabase() {
   if (!db.ok()) return db.status();
   auto conn = ConnectTestDatabase(db->dsn, 1);
   if (!conn.ok()) return conn.status();
-  auto report =
-      storage::ApplyMigrations(**conn, storage::EmbeddedMigrations());
+  auto report = storage::ApplyMigrations(**conn, storage::EmbeddedMigrations());
   if (!report.ok()) return report.status();
   return db;
 }
@@ -104,8 +103,7 @@ absl::Status DropTestDatabase(const std::string& name) {
   try {
     pqxx::connection admin(*server + " dbname=postgres");
     pqxx::nontransaction tx(admin);
-    tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(name) +
-            " WITH (FORCE)");
+    tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(name) + " WITH (FORCE)");
   } catch (const std::exception& e) {
     return absl::UnavailableError(
         absl::StrCat("dropping test database: ", e.what()));
