@@ -4,7 +4,7 @@
 //   certferryd migrate [flags]      apply pending schema migrations and exit
 //   certferryd generate-kek PATH    create a new key-encryption key file
 
-#include <signal.h>
+#include <csignal>
 
 #include <cstdio>
 #include <string>

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -34,17 +35,18 @@ void SetMinLogLevel(LogLevel level) {
 }
 
 bool ParseLogLevel(absl::string_view text, LogLevel* level) {
-  if (text == "debug")
-    *level = LogLevel::kDebug;
-  else if (text == "info")
-    *level = LogLevel::kInfo;
-  else if (text == "warning")
-    *level = LogLevel::kWarning;
-  else if (text == "error")
-    *level = LogLevel::kError;
-  else
-    return false;
-  return true;
+  static constexpr std::pair<absl::string_view, LogLevel> kNames[] = {
+      {"debug", LogLevel::kDebug},
+      {"info", LogLevel::kInfo},
+      {"warning", LogLevel::kWarning},
+      {"error", LogLevel::kError}};
+  for (const auto& [name, value] : kNames) {
+    if (text == name) {
+      *level = value;
+      return true;
+    }
+  }
+  return false;
 }
 
 void Log(LogLevel level, absl::string_view message) {

@@ -155,19 +155,38 @@ void Database::Release(std::unique_ptr<Connection> conn) {
 absl::Status Database::RunInTransaction(
     absl::string_view name,
     const std::function<absl::Status(Transaction&)>& body) {
+  return Run(name, /*autocommit=*/false, body);
+}
+
+absl::Status Database::RunAutocommit(
+    absl::string_view name,
+    const std::function<absl::Status(Transaction&)>& body) {
+  return Run(name, /*autocommit=*/true, body);
+}
+
+absl::Status Database::Run(
+    absl::string_view name, bool autocommit,
+    const std::function<absl::Status(Transaction&)>& body) {
   const std::string label(name);
   bool retried_broken_connection = false;
   for (int attempt = 1;; ++attempt) {
     auto conn = Acquire();
     if (!conn.ok()) return conn.status();
     try {
-      pqxx::work work((*conn)->pq);
-      Transaction tx(work);
-      absl::Status status = body(tx);
-      if (status.ok()) {
-        work.commit();
+      absl::Status status;
+      if (autocommit) {
+        pqxx::nontransaction work((*conn)->pq);
+        Transaction tx(work);
+        status = body(tx);
       } else {
-        work.abort();
+        pqxx::work work((*conn)->pq);
+        Transaction tx(work);
+        status = body(tx);
+        if (status.ok()) {
+          work.commit();
+        } else {
+          work.abort();
+        }
       }
       Release(*std::move(conn));
       return status;
@@ -210,7 +229,7 @@ absl::Status Database::WithConnection(
 }
 
 absl::Status Database::Ping() {
-  return RunInTransaction("ping", [](Transaction& tx) {
+  return RunAutocommit("ping", [](Transaction& tx) {
     tx.pqxx().exec("SELECT 1");
     return absl::OkStatus();
   });

@@ -62,6 +62,29 @@ class Database {
     return *std::move(result);
   }
 
+  // Runs `body` in autocommit mode: each statement is its own transaction,
+  // saving the BEGIN and COMMIT round trips. For a single read statement,
+  // whose result is the same either way. Errors and retries as above.
+  absl::Status RunAutocommit(
+      absl::string_view name,
+      const std::function<absl::Status(Transaction&)>& body);
+
+  template <typename T>
+  absl::StatusOr<T> RunAutocommit(
+      absl::string_view name,
+      const std::function<absl::StatusOr<T>(Transaction&)>& body) {
+    std::optional<T> result;
+    absl::Status status =
+        RunAutocommit(name, [&](Transaction& tx) -> absl::Status {
+          absl::StatusOr<T> value = body(tx);
+          if (!value.ok()) return value.status();
+          result = *std::move(value);
+          return absl::OkStatus();
+        });
+    if (!status.ok()) return status;
+    return *std::move(result);
+  }
+
   // Runs `body` with a dedicated connection outside any transaction (for
   // session-level work such as advisory locks and migrations).
   absl::Status WithConnection(
@@ -79,6 +102,8 @@ class Database {
   absl::StatusOr<std::unique_ptr<Connection>> Acquire();
   void Release(std::unique_ptr<Connection> conn);
   absl::StatusOr<std::unique_ptr<Connection>> OpenConnection();
+  absl::Status Run(absl::string_view name, bool autocommit,
+                   const std::function<absl::Status(Transaction&)>& body);
 
   DatabaseConfig config_;
   std::mutex mu_;
