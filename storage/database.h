@@ -50,16 +50,7 @@ class Database {
   absl::StatusOr<T> RunInTransaction(
       absl::string_view name,
       const std::function<absl::StatusOr<T>(Transaction&)>& body) {
-    std::optional<T> result;
-    absl::Status status =
-        RunInTransaction(name, [&](Transaction& tx) -> absl::Status {
-          absl::StatusOr<T> value = body(tx);
-          if (!value.ok()) return value.status();
-          result = *std::move(value);
-          return absl::OkStatus();
-        });
-    if (!status.ok()) return status;
-    return *std::move(result);
+    return RunForValue<T>(name, /*autocommit=*/false, body);
   }
 
   // Runs `body` in autocommit mode: each statement is its own transaction,
@@ -73,16 +64,7 @@ class Database {
   absl::StatusOr<T> RunAutocommit(
       absl::string_view name,
       const std::function<absl::StatusOr<T>(Transaction&)>& body) {
-    std::optional<T> result;
-    absl::Status status =
-        RunAutocommit(name, [&](Transaction& tx) -> absl::Status {
-          absl::StatusOr<T> value = body(tx);
-          if (!value.ok()) return value.status();
-          result = *std::move(value);
-          return absl::OkStatus();
-        });
-    if (!status.ok()) return status;
-    return *std::move(result);
+    return RunForValue<T>(name, /*autocommit=*/true, body);
   }
 
   // Runs `body` with a dedicated connection outside any transaction (for
@@ -104,6 +86,22 @@ class Database {
   absl::StatusOr<std::unique_ptr<Connection>> OpenConnection();
   absl::Status Run(absl::string_view name, bool autocommit,
                    const std::function<absl::Status(Transaction&)>& body);
+
+  template <typename T>
+  absl::StatusOr<T> RunForValue(
+      absl::string_view name, bool autocommit,
+      const std::function<absl::StatusOr<T>(Transaction&)>& body) {
+    std::optional<T> result;
+    absl::Status status =
+        Run(name, autocommit, [&](Transaction& tx) -> absl::Status {
+          absl::StatusOr<T> value = body(tx);
+          if (!value.ok()) return value.status();
+          result = *std::move(value);
+          return absl::OkStatus();
+        });
+    if (!status.ok()) return status;
+    return *std::move(result);
+  }
 
   DatabaseConfig config_;
   std::mutex mu_;
