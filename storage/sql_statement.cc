@@ -1,6 +1,7 @@
 #include "storage/sql_statement.h"
 
 #include "storage/queries/certificate_queries.h"
+#include "storage/queries/job_queries.h"
 #include "storage/queries/request_id_queries.h"
 
 namespace certferry::storage {
@@ -17,6 +18,20 @@ const std::vector<SqlStatement>& AllSqlStatements() {
       queries::kClaimRequestId,
       queries::kGetRequestId,
       queries::kCompleteRequestId,
+      queries::kEnqueueJob,
+      queries::kFindJobByIdempotencyKey,
+      queries::kEnqueueJobsBulk,
+      queries::kNotifyJobs,
+      queries::kClaimJobs,
+      queries::kRenewLeases,
+      queries::kCompleteJobsSucceeded,
+      queries::kCompleteJobsFailed,
+      queries::kReleaseJobs,
+      queries::kReapExpiredLeases,
+      queries::kCancelJob,
+      queries::kSetJobProgress,
+      queries::kGetJob,
+      queries::kListJobs,
   };
   return *kAll;
 }

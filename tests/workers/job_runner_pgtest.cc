@@ -1,0 +1,336 @@
+// The job queue and runner against a real PostgreSQL.
+
+#include "workers/job_runner.h"
+
+#include <atomic>
+#include <map>
+#include <mutex>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "storage/job_repository.h"
+#include "tests/support/status_matchers.h"
+#include "tests/support/test_database.h"
+#include "tests/support/wait_for.h"
+
+namespace certferry::workers {
+namespace {
+
+using ::certferry::testing::IsOk;
+using ::certferry::testing::WaitFor;
+using model::JobState;
+
+// A handler driven by a function, counting runs per job id.
+class FunctionHandler final : public JobHandler {
+ public:
+  using Fn = std::function<absl::StatusOr<std::string>(JobContext&)>;
+  explicit FunctionHandler(Fn fn) : fn_(std::move(fn)) {}
+  absl::StatusOr<std::string> Run(JobContext& context) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++runs_[context.id()];
+    }
+    return fn_(context);
+  }
+  std::map<int64_t, int> runs() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return runs_;
+  }
+
+ private:
+  Fn fn_;
+  mutable std::mutex mu_;
+  std::map<int64_t, int> runs_;
+};
+
+class JobRunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto test_db = testing::CreateMigratedTestDatabase();
+    ASSERT_THAT(test_db, IsOk());
+    dsn_ = test_db->dsn;
+    auto db = testing::ConnectTestDatabase(dsn_, 6);
+    ASSERT_THAT(db, IsOk());
+    db_ = *std::move(db);
+    config_.worker_threads = 4;
+    config_.lease = absl::Seconds(3);
+    config_.poll_interval = absl::Milliseconds(200);
+    config_.reap_interval = absl::Milliseconds(100);
+    config_.backoff.initial = absl::Milliseconds(50);
+    config_.backoff.maximum = absl::Milliseconds(200);
+  }
+
+  std::unique_ptr<JobRunner> StartRunner(std::shared_ptr<JobHandler> handler,
+                                         WorkerConfig config) {
+    auto runner =
+        std::make_unique<JobRunner>(*db_, SecretString(dsn_), config);
+    runner->RegisterHandler("test", std::move(handler));
+    EXPECT_THAT(runner->Start(), IsOk());
+    return runner;
+  }
+
+  int64_t Enqueue(storage::NewJob job) {
+    job.kind = job.kind.empty() ? "test" : job.kind;
+    auto enqueued = db_->RunInTransaction<storage::EnqueuedJob>(
+        "enqueue", [&](storage::Transaction& tx) {
+          return storage::JobRepository::Enqueue(tx, job);
+        });
+    EXPECT_THAT(enqueued, IsOk());
+    return enqueued.ok() ? enqueued->id : 0;
+  }
+
+  model::Job Get(int64_t id) {
+    auto job = db_->RunInTransaction<model::Job>(
+        "get", [&](storage::Transaction& tx) {
+          return storage::JobRepository::Get(tx, id);
+        });
+    EXPECT_THAT(job, IsOk());
+    return job.ok() ? *job : model::Job{};
+  }
+
+  bool WaitForState(int64_t id, JobState state,
+                    absl::Duration timeout = absl::Seconds(20)) {
+    return WaitFor([&] { return Get(id).state == state; }, timeout);
+  }
+
+  int CountState(const std::string& state) {
+    return std::stoi(*testing::QueryScalar(
+        dsn_, "SELECT count(*) FROM jobs WHERE state = '" + state + "'"));
+  }
+
+  std::string dsn_;
+  std::unique_ptr<storage::Database> db_;
+  WorkerConfig config_;
+};
+
+TEST_F(JobRunnerTest, RunsEveryJobOnceAndStoresItsResult) {
+  auto handler = std::make_shared<FunctionHandler>([](JobContext& c) {
+    return absl::StrCat("{\"echo\": ", c.payload_json(), "}");
+  });
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 100; ++i) {
+    ids.push_back(Enqueue({.payload_json = absl::StrCat("{\"n\": ", i, "}")}));
+  }
+  auto runner = StartRunner(handler, config_);
+  ASSERT_TRUE(WaitFor([&] { return CountState("succeeded") == 100; }));
+  for (const auto& [id, runs] : handler->runs()) EXPECT_EQ(runs, 1) << id;
+  EXPECT_EQ(handler->runs().size(), 100u);
+  model::Job job = Get(ids[7]);
+  EXPECT_EQ(job.result_json, "{\"echo\": {\"n\": 7}}");
+  EXPECT_EQ(job.attempts, 1);
+  EXPECT_TRUE(job.finish_time.has_value());
+}
+
+TEST_F(JobRunnerTest, WakesOnNotifyWithoutWaitingForThePoll) {
+  config_.poll_interval = absl::Seconds(30);
+  auto handler = std::make_shared<FunctionHandler>(
+      [](JobContext&) -> absl::StatusOr<std::string> { return "{}"; });
+  auto runner = StartRunner(handler, config_);
+  // After this one the dispatcher has drained the queue and sleeps for the
+  // 30 s poll interval; only a notification can wake it for the next job.
+  ASSERT_TRUE(WaitForState(Enqueue({}), JobState::kSucceeded));
+  const int64_t id = Enqueue({});
+  EXPECT_TRUE(WaitForState(id, JobState::kSucceeded, absl::Seconds(10)));
+}
+
+TEST_F(JobRunnerTest, SameIdempotencyKeyEnqueuesOnce) {
+  auto first = db_->RunInTransaction<storage::EnqueuedJob>(
+      "e1", [&](storage::Transaction& tx) {
+        return storage::JobRepository::Enqueue(
+            tx, {.kind = "test", .idempotency_key = "k-1"});
+      });
+  auto second = db_->RunInTransaction<storage::EnqueuedJob>(
+      "e2", [&](storage::Transaction& tx) {
+        return storage::JobRepository::Enqueue(
+            tx, {.kind = "test", .idempotency_key = "k-1"});
+      });
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(second, IsOk());
+  EXPECT_TRUE(first->created);
+  EXPECT_FALSE(second->created);
+  EXPECT_EQ(first->id, second->id);
+  EXPECT_EQ(*testing::QueryScalar(dsn_, "SELECT count(*) FROM jobs"), "1");
+}
+
+TEST_F(JobRunnerTest, RetryableErrorsAreRetriedWithBackoffUntilSuccess) {
+  std::mutex mu;
+  std::vector<absl::Time> attempt_times;
+  auto handler = std::make_shared<FunctionHandler>(
+      [&](JobContext& c) -> absl::StatusOr<std::string> {
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          attempt_times.push_back(absl::Now());
+        }
+        if (c.attempt() < 3) return absl::UnavailableError("flaky peer");
+        return "{}";
+      });
+  const int64_t id = Enqueue({.max_attempts = 5});
+  auto runner = StartRunner(handler, config_);
+  ASSERT_TRUE(WaitForState(id, JobState::kSucceeded));
+  model::Job job = Get(id);
+  EXPECT_EQ(job.attempts, 3);
+  EXPECT_EQ(job.last_error, "flaky peer");  // the last failure is kept
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(attempt_times.size(), 3u);
+  // Equal jitter: at least half of 50 ms, then of 100 ms.
+  EXPECT_GE(attempt_times[1] - attempt_times[0], absl::Milliseconds(25));
+  EXPECT_GE(attempt_times[2] - attempt_times[1], absl::Milliseconds(50));
+  EXPECT_EQ(runner->stats().retried, 2);
+}
+
+TEST_F(JobRunnerTest, PermanentErrorFailsAtOnceKeepingTheError) {
+  auto handler = std::make_shared<FunctionHandler>(
+      [](JobContext&) -> absl::StatusOr<std::string> {
+        return absl::InvalidArgumentError("domains[0]: bad");
+      });
+  const int64_t id = Enqueue({.max_attempts = 5});
+  auto runner = StartRunner(handler, config_);
+  ASSERT_TRUE(WaitForState(id, JobState::kFailed));
+  model::Job job = Get(id);
+  EXPECT_EQ(job.attempts, 1);
+  EXPECT_EQ(job.last_error, "domains[0]: bad");
+  EXPECT_EQ(job.last_error_code,
+            static_cast<int>(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(JobRunnerTest, ExhaustedAttemptsEndInFailed) {
+  auto handler = std::make_shared<FunctionHandler>(
+      [](JobContext&) -> absl::StatusOr<std::string> {
+        return absl::UnavailableError("still down");
+      });
+  const int64_t id = Enqueue({.max_attempts = 3});
+  auto runner = StartRunner(handler, config_);
+  ASSERT_TRUE(WaitForState(id, JobState::kFailed));
+  EXPECT_EQ(Get(id).attempts, 3);
+  EXPECT_EQ(handler->runs().at(id), 3);
+}
+
+TEST_F(JobRunnerTest, CancellingAQueuedJobIsImmediateAndItNeverRuns) {
+  const int64_t id = Enqueue({});
+  auto cancelled = db_->RunInTransaction<model::Job>(
+      "cancel", [&](storage::Transaction& tx) {
+        return storage::JobRepository::Cancel(tx, id);
+      });
+  ASSERT_THAT(cancelled, IsOk());
+  EXPECT_EQ(cancelled->state, JobState::kCancelled);
+  const int64_t other = Enqueue({});
+  auto handler = std::make_shared<FunctionHandler>(
+      [](JobContext&) -> absl::StatusOr<std::string> { return "{}"; });
+  auto runner = StartRunner(handler, config_);
+  ASSERT_TRUE(WaitForState(other, JobState::kSucceeded));
+  EXPECT_EQ(handler->runs().count(id), 0u);
+  EXPECT_EQ(Get(id).state, JobState::kCancelled);
+}
+
+TEST_F(JobRunnerTest, CancellingARunningJobIsCooperative) {
+  config_.lease = absl::Milliseconds(600);  // renewals every 200 ms
+  std::atomic<bool> started{false};
+  auto handler = std::make_shared<FunctionHandler>(
+      [&](JobContext& c) -> absl::StatusOr<std::string> {
+        started = true;
+        if (!WaitFor([&] { return c.cancel_requested(); },
+                     absl::Seconds(20))) {
+          return absl::InternalError("never asked to cancel");
+        }
+        return absl::CancelledError("stopped on request");
+      });
+  const int64_t id = Enqueue({});
+  auto runner = StartRunner(handler, config_);
+  ASSERT_TRUE(WaitFor([&] { return started.load(); }));
+  auto cancelled = db_->RunInTransaction<model::Job>(
+      "cancel", [&](storage::Transaction& tx) {
+        return storage::JobRepository::Cancel(tx, id);
+      });
+  ASSERT_THAT(cancelled, IsOk());
+  EXPECT_EQ(cancelled->state, JobState::kRunning);
+  EXPECT_TRUE(cancelled->cancel_requested);
+  ASSERT_TRUE(WaitForState(id, JobState::kCancelled));
+  EXPECT_EQ(runner->stats().cancelled, 1);
+}
+
+TEST_F(JobRunnerTest, ExpiredLeaseOfACrashedWorkerIsTakenUpAgain) {
+  const int64_t id = Enqueue({});
+  // A "worker" claims the job and dies without completing it.
+  auto claimed = db_->RunInTransaction<std::vector<storage::ClaimedJob>>(
+      "claim", [&](storage::Transaction& tx) {
+        return storage::JobRepository::Claim(tx, {"test"}, "dead-worker", 10,
+                                             absl::Milliseconds(200));
+      });
+  ASSERT_THAT(claimed, IsOk());
+  ASSERT_EQ(claimed->size(), 1u);
+  auto handler = std::make_shared<FunctionHandler>(
+      [](JobContext&) -> absl::StatusOr<std::string> { return "{}"; });
+  auto runner = StartRunner(handler, config_);
+  ASSERT_TRUE(WaitForState(id, JobState::kSucceeded));
+  EXPECT_EQ(Get(id).attempts, 2);
+
+  // The dead worker's late completion is fenced out by its stale token.
+  auto stale = db_->RunInTransaction<int>(
+      "stale", [&](storage::Transaction& tx) {
+        return storage::JobRepository::CompleteFailed(
+            tx, {{.lease = {id, (*claimed)[0].lease_token},
+                  .error = "late",
+                  .permanent = true}});
+      });
+  ASSERT_THAT(stale, IsOk());
+  EXPECT_EQ(*stale, 0);
+  EXPECT_EQ(Get(id).state, JobState::kSucceeded);
+}
+
+TEST_F(JobRunnerTest, ShutdownGivesBackJobsThatDidNotFinishInTime) {
+  std::atomic<bool> started{false};
+  auto handler = std::make_shared<FunctionHandler>(
+      [&](JobContext& c) -> absl::StatusOr<std::string> {
+        started = true;
+        WaitFor([&] { return c.cancel_requested(); }, absl::Seconds(20));
+        return absl::CancelledError("shutting down");
+      });
+  const int64_t id = Enqueue({});
+  auto runner = StartRunner(handler, config_);
+  ASSERT_TRUE(WaitFor([&] { return started.load(); }));
+  runner->Shutdown(absl::Milliseconds(100));
+  model::Job job = Get(id);
+  EXPECT_EQ(job.state, JobState::kQueued);
+  EXPECT_EQ(job.attempts, 0);  // a given-back run does not use up an attempt
+  EXPECT_TRUE(job.lease_owner.empty());
+}
+
+TEST_F(JobRunnerTest, ShutdownLetsShortJobsFinish) {
+  std::atomic<bool> release{false};
+  std::atomic<bool> started{false};
+  auto handler = std::make_shared<FunctionHandler>(
+      [&](JobContext&) -> absl::StatusOr<std::string> {
+        started = true;
+        WaitFor([&] { return release.load(); }, absl::Seconds(20));
+        return "{\"done\": true}";
+      });
+  const int64_t id = Enqueue({});
+  auto runner = StartRunner(handler, config_);
+  ASSERT_TRUE(WaitFor([&] { return started.load(); }));
+  std::thread releaser([&] { release = true; });
+  runner->Shutdown(absl::Seconds(20));
+  releaser.join();
+  EXPECT_EQ(Get(id).state, JobState::kSucceeded);
+}
+
+TEST_F(JobRunnerTest, TwoRunnersShareTheQueueWithoutRunningAnyJobTwice) {
+  auto handler = std::make_shared<FunctionHandler>(
+      [](JobContext&) -> absl::StatusOr<std::string> { return "{}"; });
+  std::vector<storage::NewJob> jobs(300, storage::NewJob{.kind = "test"});
+  ASSERT_THAT(db_->RunInTransaction<std::vector<int64_t>>(
+                  "bulk",
+                  [&](storage::Transaction& tx) {
+                    return storage::JobRepository::EnqueueMany(tx, jobs);
+                  }),
+              IsOk());
+  auto a = StartRunner(handler, config_);
+  auto b = StartRunner(handler, config_);
+  ASSERT_TRUE(WaitFor([&] { return CountState("succeeded") == 300; }));
+  EXPECT_EQ(handler->runs().size(), 300u);
+  for (const auto& [id, runs] : handler->runs()) EXPECT_EQ(runs, 1) << id;
+  EXPECT_GT(a->stats().succeeded, 0);
+  EXPECT_GT(b->stats().succeeded, 0);
+}
+
+}  // namespace
+}  // namespace certferry::workers

@@ -1,0 +1,68 @@
+#pragma once
+
+// What a job kind does. The runner calls Run on a worker thread with the
+// job's payload; the returned JSON becomes the job's result.
+//
+// Run may be called more than once for the same job (a crash after the work
+// but before its completion was recorded re-runs it), so a handler's
+// recorded effects must be idempotent per job id.
+//
+// Status codes decide what happens next: OK succeeds; UNAVAILABLE,
+// DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL and UNKNOWN are
+// retried with backoff while attempts remain; CANCELLED ends the job as
+// cancelled; every other code fails it at once.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace certferry::workers {
+
+// The running job as its handler sees it. Owned by the runner; valid for
+// the duration of Run. Thread-safe.
+class JobContext {
+ public:
+  JobContext(int64_t id, int attempt, int max_attempts, std::string payload,
+             std::function<void(const std::string&)> report_progress)
+      : id_(id),
+        attempt_(attempt),
+        max_attempts_(max_attempts),
+        payload_json_(std::move(payload)),
+        report_progress_(std::move(report_progress)) {}
+
+  int64_t id() const { return id_; }
+  int attempt() const { return attempt_; }  // 1 on the first run
+  int max_attempts() const { return max_attempts_; }
+  const std::string& payload_json() const { return payload_json_; }
+
+  // True once cancellation was requested (by CancelOperation, or because
+  // the runner is shutting down and gave the job back). Long handlers check
+  // it between steps and return absl::CancelledError.
+  bool cancel_requested() const { return cancel_requested_.load(); }
+  void RequestCancel() { cancel_requested_.store(true); }
+
+  // Records a short human-readable progress note on the operation.
+  void ReportProgress(const std::string& note) const {
+    if (report_progress_) report_progress_(note);
+  }
+
+ private:
+  int64_t id_;
+  int attempt_;
+  int max_attempts_;
+  std::string payload_json_;
+  std::function<void(const std::string&)> report_progress_;
+  std::atomic<bool> cancel_requested_{false};
+};
+
+class JobHandler {
+ public:
+  virtual ~JobHandler() = default;
+  // Does the job; returns its result as a JSON object text.
+  virtual absl::StatusOr<std::string> Run(JobContext& context) = 0;
+};
+
+}  // namespace certferry::workers

@@ -1,0 +1,370 @@
+#include "workers/job_runner.h"
+
+#include <unistd.h>
+
+#include <chrono>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+#include "storage/job_notifications.h"
+#include "workers/backoff.h"
+
+namespace certferry::workers {
+namespace {
+
+std::chrono::milliseconds Millis(absl::Duration d) {
+  return std::chrono::milliseconds(
+      std::max<int64_t>(1, absl::ToInt64Milliseconds(d)));
+}
+
+std::string DefaultOwnerId() {
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  absl::BitGen gen;
+  return absl::StrFormat("%s-%d-%04x", host, getpid(),
+                         absl::Uniform<uint16_t>(gen));
+}
+
+}  // namespace
+
+JobRunner::JobRunner(storage::Database& db, SecretString database_url,
+                     WorkerConfig config)
+    : db_(db), database_url_(std::move(database_url)), config_(config) {
+  if (config_.owner_id.empty()) config_.owner_id = DefaultOwnerId();
+  config_.claim_batch = std::max(1, config_.claim_batch);
+  config_.completion_batch = std::max(1, config_.completion_batch);
+}
+
+JobRunner::~JobRunner() { Shutdown(absl::ZeroDuration()); }
+
+void JobRunner::RegisterHandler(const std::string& kind,
+                                std::shared_ptr<JobHandler> handler) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (handlers_.emplace(kind, std::move(handler)).second) {
+    kinds_.push_back(kind);
+  }
+}
+
+absl::Status JobRunner::Start() {
+  std::unique_ptr<storage::JobNotificationListener> listener;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (started_) return absl::FailedPreconditionError("runner already started");
+    if (handlers_.empty()) {
+      return absl::FailedPreconditionError("no job handlers registered");
+    }
+  }
+  CF_ASSIGN_OR_RETURN(listener,
+                      storage::JobNotificationListener::Open(database_url_));
+  std::lock_guard<std::mutex> lock(mu_);
+  started_ = true;
+  listener_ = std::thread(
+      [this, l = std::shared_ptr<storage::JobNotificationListener>(
+                 std::move(listener))] {
+        while (true) {
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            if (stopping_) return;
+          }
+          if (l->Wait(absl::Milliseconds(200))) {
+            std::lock_guard<std::mutex> lock(mu_);
+            wake_ = true;
+            dispatch_cv_.notify_all();
+          }
+        }
+      });
+  dispatcher_ = std::thread([this] { DispatchLoop(); });
+  completer_ = std::thread([this] { CompleterLoop(); });
+  maintenance_ = std::thread([this] { MaintenanceLoop(); });
+  for (int i = 0; i < config_.worker_threads; ++i) {
+    workers_.emplace_back([this] { WorkerLoop(); });
+  }
+  LogInfo(absl::StrCat("job runner ", config_.owner_id, " started with ",
+                       config_.worker_threads, " workers"));
+  return absl::OkStatus();
+}
+
+void JobRunner::DispatchLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    const bool woken = dispatch_cv_.wait_for(
+        lock, Millis(config_.poll_interval), [&] {
+          return stopping_ || (wake_ && busy_ < config_.worker_threads);
+        });
+    if (stopping_) return;
+    const int free_slots = config_.worker_threads - busy_;
+    if (free_slots <= 0) continue;
+    if (!woken) wake_ = true;  // poll: try once
+    wake_ = false;
+    const int limit = std::min(free_slots, config_.claim_batch);
+    lock.unlock();
+    auto claimed = db_.RunInTransaction<std::vector<storage::ClaimedJob>>(
+        "claim_jobs", [&](storage::Transaction& tx) {
+          return storage::JobRepository::Claim(tx, kinds_, config_.owner_id,
+                                               limit, config_.lease);
+        });
+    lock.lock();
+    if (!claimed.ok()) {
+      LogWarning(absl::StrCat("claiming jobs failed: ", claimed.status().message()));
+      continue;  // retried at the next poll
+    }
+    for (storage::ClaimedJob& job : *claimed) {
+      auto running = std::make_shared<RunningJob>();
+      const storage::LeaseRef lease{job.id, job.lease_token};
+      running->context = std::make_unique<JobContext>(
+          job.id, job.attempt, job.max_attempts, job.payload_json,
+          [this, lease](const std::string& note) {
+            (void)db_.RunAutocommit("set_job_progress",
+                                    [&](storage::Transaction& tx) {
+                                      return storage::JobRepository::SetProgress(
+                                          tx, lease, note);
+                                    });
+          });
+      if (job.cancel_requested) running->context->RequestCancel();
+      running->job = std::move(job);
+      active_[running->job.id] = running;
+      pending_.push_back(std::move(running));
+      ++busy_;
+    }
+    claimed_ += static_cast<int64_t>(claimed->size());
+    // A full batch suggests more are waiting: claim again when a slot frees.
+    if (static_cast<int>(claimed->size()) == limit) wake_ = true;
+    work_cv_.notify_all();
+  }
+}
+
+void JobRunner::WorkerLoop() {
+  absl::BitGen random;
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    work_cv_.wait(lock, [&] { return stop_workers_ || !pending_.empty(); });
+    if (pending_.empty()) return;  // stop_workers_
+    std::shared_ptr<RunningJob> running = std::move(pending_.front());
+    pending_.pop_front();
+    lock.unlock();
+    RunOne(*running, random);
+    lock.lock();
+    active_.erase(running->job.id);
+    --busy_;
+    dispatch_cv_.notify_all();
+    idle_cv_.notify_all();
+  }
+}
+
+void JobRunner::RunOne(RunningJob& running, absl::BitGen& random) {
+  const storage::ClaimedJob& job = running.job;
+  std::shared_ptr<JobHandler> handler = handlers_.at(job.kind);
+  absl::StatusOr<std::string> result;
+  if (running.context->cancel_requested()) {
+    result = absl::CancelledError("cancelled before it started");
+  } else {
+    try {
+      result = handler->Run(*running.context);
+    } catch (const std::exception& e) {
+      result = absl::InternalError(
+          absl::StrCat("job handler threw an exception: ", e.what()));
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (running.released) return;  // given back at shutdown
+  const storage::LeaseRef lease{job.id, job.lease_token};
+  if (result.ok()) {
+    successes_.push_back({lease, *std::move(result)});
+    ++succeeded_;
+  } else {
+    storage::JobFailure failure;
+    failure.lease = lease;
+    failure.error = std::string(result.status().message());
+    failure.error_code = static_cast<int>(result.status().code());
+    failure.cancelled = result.status().code() == absl::StatusCode::kCancelled;
+    failure.permanent = !failure.cancelled && !IsRetryable(result.status());
+    if (failure.cancelled) {
+      ++cancelled_;
+    } else if (failure.permanent || job.attempt >= job.max_attempts) {
+      ++failed_;
+    } else {
+      failure.retry_delay = RetryDelay(config_.backoff, job.attempt, random);
+      ++retried_;
+    }
+    failures_.push_back(std::move(failure));
+  }
+  if (successes_.size() + failures_.size() >=
+      static_cast<size_t>(config_.completion_batch)) {
+    completion_cv_.notify_all();
+  }
+}
+
+bool JobRunner::FlushCompletions() {
+  std::vector<storage::JobSuccess> successes;
+  std::vector<storage::JobFailure> failures;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    successes.swap(successes_);
+    failures.swap(failures_);
+  }
+  if (successes.empty() && failures.empty()) return true;
+  absl::Status status =
+      db_.RunInTransaction("complete_jobs", [&](storage::Transaction& tx) {
+        CF_RETURN_IF_ERROR(
+            storage::JobRepository::CompleteSucceeded(tx, successes).status());
+        return storage::JobRepository::CompleteFailed(tx, failures).status();
+      });
+  if (status.ok()) return true;
+  LogWarning(absl::StrCat("recording job outcomes failed (will retry): ",
+                          status.message()));
+  std::lock_guard<std::mutex> lock(mu_);
+  successes_.insert(successes_.end(), successes.begin(), successes.end());
+  failures_.insert(failures_.end(), failures.begin(), failures.end());
+  return false;
+}
+
+void JobRunner::CompleterLoop() {
+  while (true) {
+    bool stop = false;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      completion_cv_.wait_for(
+          lock, Millis(config_.completion_flush_interval), [&] {
+            return stop_background_ ||
+                   successes_.size() + failures_.size() >=
+                       static_cast<size_t>(config_.completion_batch);
+          });
+      stop = stop_background_;
+    }
+    const bool flushed = FlushCompletions();
+    if (stop) {
+      // Last attempts; what still fails is re-run after its lease expires.
+      for (int i = 0; i < 3 && !flushed; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (FlushCompletions()) break;
+      }
+      return;
+    }
+    if (!flushed) {
+      std::this_thread::sleep_for(Millis(config_.poll_interval));
+    }
+  }
+}
+
+void JobRunner::MaintenanceLoop() {
+  const absl::Duration renew_every = config_.lease / 3;
+  absl::Time next_reap = absl::Now();
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    if (maintenance_cv_.wait_for(lock, Millis(renew_every),
+                                 [&] { return stop_background_; })) {
+      return;
+    }
+    std::vector<storage::LeaseRef> leases;
+    for (const auto& [id, running] : active_) {
+      if (!running->released) leases.push_back({id, running->job.lease_token});
+    }
+    lock.unlock();
+    auto cancel = db_.RunInTransaction<std::vector<int64_t>>(
+        "renew_leases", [&](storage::Transaction& tx) {
+          return storage::JobRepository::RenewLeases(tx, config_.owner_id,
+                                                     leases, config_.lease);
+        });
+    int reaped = 0;
+    if (absl::Now() >= next_reap) {
+      next_reap = absl::Now() + config_.reap_interval;
+      auto count = db_.RunInTransaction<int>(
+          "reap_expired_leases", [](storage::Transaction& tx) {
+            return storage::JobRepository::ReapExpiredLeases(tx, 1000);
+          });
+      if (count.ok()) {
+        reaped = *count;
+        if (reaped > 0) {
+          LogWarning(absl::StrCat("re-queued ", reaped,
+                                  " job(s) whose worker lease expired"));
+        }
+      }
+    }
+    lock.lock();
+    if (cancel.ok()) {
+      for (int64_t id : *cancel) {
+        if (auto it = active_.find(id); it != active_.end()) {
+          it->second->context->RequestCancel();
+        }
+      }
+    }
+    if (reaped > 0) {
+      wake_ = true;
+      dispatch_cv_.notify_all();
+    }
+  }
+}
+
+void JobRunner::ReleaseJobs(const std::vector<storage::LeaseRef>& leases) {
+  if (leases.empty()) return;
+  absl::Status status =
+      db_.RunInTransaction("release_jobs", [&](storage::Transaction& tx) {
+        return storage::JobRepository::Release(tx, leases).status();
+      });
+  if (!status.ok()) {
+    LogWarning(absl::StrCat("giving back ", leases.size(),
+                            " job(s) failed; they return when their lease "
+                            "expires: ",
+                            status.message()));
+  }
+}
+
+void JobRunner::Shutdown(absl::Duration grace) {
+  std::vector<storage::LeaseRef> not_started;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!started_ || stopping_) return;
+    stopping_ = true;
+    for (const auto& running : pending_) {
+      running->released = true;
+      not_started.push_back({running->job.id, running->job.lease_token});
+      active_.erase(running->job.id);
+      --busy_;
+    }
+    pending_.clear();
+    dispatch_cv_.notify_all();
+  }
+  dispatcher_.join();
+  listener_.join();
+  ReleaseJobs(not_started);
+
+  std::vector<storage::LeaseRef> still_running;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    idle_cv_.wait_for(lock, Millis(grace), [&] { return busy_ == 0; });
+    for (auto& [id, running] : active_) {
+      running->released = true;
+      running->context->RequestCancel();
+      still_running.push_back({id, running->job.lease_token});
+    }
+  }
+  ReleaseJobs(still_running);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_workers_ = true;
+    work_cv_.notify_all();
+  }
+  for (auto& w : workers_) w.join();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_background_ = true;
+    completion_cv_.notify_all();
+    maintenance_cv_.notify_all();
+  }
+  completer_.join();
+  maintenance_.join();
+  LogInfo(absl::StrCat("job runner ", config_.owner_id, " stopped; ",
+                       not_started.size() + still_running.size(),
+                       " job(s) given back"));
+}
+
+JobRunner::Stats JobRunner::stats() const {
+  return Stats{claimed_.load(), succeeded_.load(), failed_.load(),
+               retried_.load(), cancelled_.load()};
+}
+
+}  // namespace certferry::workers

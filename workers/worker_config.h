@@ -1,0 +1,32 @@
+#pragma once
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "workers/backoff.h"
+
+namespace certferry::workers {
+
+struct WorkerConfig {
+  // Jobs run at once by this process; 0 disables the runner.
+  int worker_threads = 4;
+  // Most jobs claimed in one statement.
+  int claim_batch = 32;
+  // How long a claimed job stays ours without a heartbeat; renewed every
+  // lease/3 while it runs. A crashed process's jobs return after this.
+  absl::Duration lease = absl::Seconds(30);
+  // Claim attempts when no notification arrives (covers lost notifications
+  // and jobs scheduled for later).
+  absl::Duration poll_interval = absl::Seconds(1);
+  // How often expired leases of any process are reaped.
+  absl::Duration reap_interval = absl::Seconds(5);
+  // Completions are written together, at most this long after the job ends
+  // or as soon as `completion_batch` are waiting.
+  absl::Duration completion_flush_interval = absl::Milliseconds(10);
+  int completion_batch = 256;
+  BackoffPolicy backoff;
+  // Identifies this process in lease_owner; empty: hostname-pid-random.
+  std::string owner_id;
+};
+
+}  // namespace certferry::workers
