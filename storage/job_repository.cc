@@ -224,6 +224,18 @@ absl::StatusOr<model::Job> JobRepository::Get(Transaction& tx, int64_t id) {
   return JobFromRow(rows[0]);
 }
 
+absl::StatusOr<std::map<model::JobState, int64_t>> JobRepository::CountByState(
+    Transaction& tx, const std::string& kind) {
+  std::map<model::JobState, int64_t> counts;
+  for (const auto& row :
+       tx.pqxx().exec_prepared(queries::kCountJobsByState.name, kind)) {
+    if (auto state = model::JobStateFromName(row[0].as<std::string>())) {
+      counts[*state] = row[1].as<int64_t>();
+    }
+  }
+  return counts;
+}
+
 absl::StatusOr<std::vector<model::Job>> JobRepository::List(
     Transaction& tx, const JobListQuery& query) {
   const pqxx::result rows = tx.pqxx().exec_prepared(

@@ -7,6 +7,7 @@
 // held open while a job runs). Stateless and thread-safe.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -119,6 +120,10 @@ class JobRepository {
 
   // NOT_FOUND if no such job.
   static absl::StatusOr<model::Job> Get(Transaction& tx, int64_t id);
+
+  // How many jobs of `kind` (all kinds if empty) are in each state.
+  static absl::StatusOr<std::map<model::JobState, int64_t>> CountByState(
+      Transaction& tx, const std::string& kind);
 
   // Newest first.
   static absl::StatusOr<std::vector<model::Job>> List(

@@ -32,6 +32,7 @@ const std::vector<SqlStatement>& AllSqlStatements() {
       queries::kSetJobProgress,
       queries::kGetJob,
       queries::kListJobs,
+      queries::kCountJobsByState,
   };
   return *kAll;
 }

@@ -36,6 +36,8 @@ JobRunner::JobRunner(storage::Database& db, SecretString database_url,
     : db_(db), database_url_(std::move(database_url)), config_(config) {
   if (config_.owner_id.empty()) config_.owner_id = DefaultOwnerId();
   config_.claim_batch = std::max(1, config_.claim_batch);
+  config_.prefetch = std::max(0, config_.prefetch);
+  config_.claimers = std::max(1, config_.claimers);
   config_.completion_batch = std::max(1, config_.completion_batch);
 }
 
@@ -77,7 +79,9 @@ absl::Status JobRunner::Start() {
           }
         }
       });
-  dispatcher_ = std::thread([this] { DispatchLoop(); });
+  for (int i = 0; i < config_.claimers; ++i) {
+    dispatchers_.emplace_back([this] { DispatchLoop(); });
+  }
   completer_ = std::thread([this] { CompleterLoop(); });
   maintenance_ = std::thread([this] { MaintenanceLoop(); });
   for (int i = 0; i < config_.worker_threads; ++i) {
@@ -89,18 +93,24 @@ absl::Status JobRunner::Start() {
 }
 
 void JobRunner::DispatchLoop() {
+  // Claim when the local backlog runs low, up to running + prefetched jobs.
+  const int capacity = config_.worker_threads + config_.prefetch;
+  const size_t refill_below =
+      static_cast<size_t>(std::max(1, config_.worker_threads));
+  auto has_room = [&] {
+    return busy_ + reserved_ < capacity && pending_.size() < refill_below;
+  };
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     const bool woken = dispatch_cv_.wait_for(
-        lock, Millis(config_.poll_interval), [&] {
-          return stopping_ || (wake_ && busy_ < config_.worker_threads);
-        });
+        lock, Millis(config_.poll_interval),
+        [&] { return stopping_ || (wake_ && has_room()); });
     if (stopping_) return;
-    const int free_slots = config_.worker_threads - busy_;
-    if (free_slots <= 0) continue;
+    if (!has_room()) continue;
     if (!woken) wake_ = true;  // poll: try once
     wake_ = false;
-    const int limit = std::min(free_slots, config_.claim_batch);
+    const int limit = std::min(capacity - busy_ - reserved_, config_.claim_batch);
+    reserved_ += limit;
     lock.unlock();
     auto claimed = db_.RunInTransaction<std::vector<storage::ClaimedJob>>(
         "claim_jobs", [&](storage::Transaction& tx) {
@@ -108,6 +118,7 @@ void JobRunner::DispatchLoop() {
                                                limit, config_.lease);
         });
     lock.lock();
+    reserved_ -= limit;
     if (!claimed.ok()) {
       LogWarning(absl::StrCat("claiming jobs failed: ", claimed.status().message()));
       continue;  // retried at the next poll
@@ -150,8 +161,11 @@ void JobRunner::WorkerLoop() {
     lock.lock();
     active_.erase(running->job.id);
     --busy_;
-    dispatch_cv_.notify_all();
-    idle_cv_.notify_all();
+    if (wake_ && pending_.size() < static_cast<size_t>(std::max(
+                                       1, config_.worker_threads))) {
+      dispatch_cv_.notify_one();
+    }
+    if (stopping_) idle_cv_.notify_all();
   }
 }
 
@@ -328,7 +342,7 @@ void JobRunner::Shutdown(absl::Duration grace) {
     pending_.clear();
     dispatch_cv_.notify_all();
   }
-  dispatcher_.join();
+  for (auto& d : dispatchers_) d.join();
   listener_.join();
   ReleaseJobs(not_started);
 

@@ -98,6 +98,7 @@ class JobRunner {
   std::deque<std::shared_ptr<RunningJob>> pending_;
   std::map<int64_t, std::shared_ptr<RunningJob>> active_;  // pending+running
   int busy_ = 0;
+  int reserved_ = 0;  // slots of claims in flight
   bool wake_ = true;
   bool started_ = false;
   bool stopping_ = false;
@@ -112,7 +113,7 @@ class JobRunner {
   std::atomic<int64_t> retried_{0};
   std::atomic<int64_t> cancelled_{0};
 
-  std::thread dispatcher_;
+  std::vector<std::thread> dispatchers_;
   std::thread listener_;
   std::thread completer_;
   std::thread maintenance_;

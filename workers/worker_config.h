@@ -11,7 +11,15 @@ struct WorkerConfig {
   // Jobs run at once by this process; 0 disables the runner.
   int worker_threads = 4;
   // Most jobs claimed in one statement.
-  int claim_batch = 32;
+  int claim_batch = 64;
+  // Jobs claimed ahead of free workers, so that workers never wait for a
+  // claim round trip and claims stay large. Claimed jobs keep their lease
+  // by heartbeat while they wait. Lower it when jobs are slow and several
+  // replicas should share a short queue evenly.
+  int prefetch = 64;
+  // Claim statements in flight at once. Two overlap one claim's round trip
+  // with the next when jobs are short.
+  int claimers = 2;
   // How long a claimed job stays ours without a heartbeat; renewed every
   // lease/3 while it runs. A crashed process's jobs return after this.
   absl::Duration lease = absl::Seconds(30);
@@ -23,7 +31,7 @@ struct WorkerConfig {
   // Completions are written together, at most this long after the job ends
   // or as soon as `completion_batch` are waiting.
   absl::Duration completion_flush_interval = absl::Milliseconds(10);
-  int completion_batch = 256;
+  int completion_batch = 512;
   BackoffPolicy backoff;
   // Identifies this process in lease_owner; empty: hostname-pid-random.
   std::string owner_id;

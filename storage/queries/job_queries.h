@@ -4,13 +4,18 @@
 
 namespace certferry::storage::queries {
 
+// A job holds a lease token only while it runs (every way out of `running`
+// clears it), so statements on running jobs match on id + token alone: no
+// `state = 'running'` predicate that could steer the planner onto a state
+// index full of dead entries instead of the primary key.
+
 // Inserts a job; with an idempotency key already present, inserts nothing
 // and returns no row (the caller then reads the existing job).
 inline constexpr SqlStatement kEnqueueJob{"enqueue_job", R"sql(
 INSERT INTO jobs (kind, payload, priority, run_at, max_attempts, idempotency_key)
 VALUES ($1, $2::jsonb, $3, coalesce(NULLIF($4, '')::timestamptz, now()), $5,
         NULLIF($6, ''))
-ON CONFLICT (idempotency_key) DO NOTHING
+ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 RETURNING id)sql"};
 
 inline constexpr SqlStatement kFindJobByIdempotencyKey{
@@ -29,21 +34,21 @@ inline constexpr SqlStatement kNotifyJobs{
     "notify_jobs", "SELECT pg_notify('certferry_jobs', '')"};
 
 // Claims up to $2 ready jobs of the kinds in $1 for owner $3 with a lease of
-// $4 milliseconds. MATERIALIZED keeps the LIMITed subquery from being
-// re-run per row (which over-claims).
+// $4 milliseconds. `id = ANY(ARRAY(subquery))` runs the LIMITed subquery
+// once and keeps the join on the primary key even in a generic prepared
+// plan (which cannot see $2 and would otherwise hash-join the whole table).
 inline constexpr SqlStatement kClaimJobs{"claim_jobs", R"sql(
-WITH picked AS MATERIALIZED (
-  SELECT id FROM jobs
-  WHERE state = 'queued' AND run_at <= now() AND kind = ANY($1::text[])
-  ORDER BY priority DESC, run_at, id
-  LIMIT $2
-  FOR UPDATE SKIP LOCKED)
 UPDATE jobs j
 SET state = 'running', attempts = j.attempts + 1, lease_owner = $3,
     lease_token = nextval('job_lease_tokens'),
     lease_expires_at = now() + $4::bigint * interval '1 millisecond',
     started_at = coalesce(j.started_at, now()), updated_at = now()
-FROM picked WHERE j.id = picked.id
+WHERE j.id = ANY(ARRAY(
+  SELECT id FROM jobs
+  WHERE state = 'queued' AND run_at <= now() AND kind = ANY($1::text[])
+  ORDER BY priority DESC, run_at, id
+  LIMIT $2
+  FOR UPDATE SKIP LOCKED))
 RETURNING j.id, j.kind, j.payload::text, j.attempts, j.max_attempts,
           j.lease_token, j.cancel_requested)sql"};
 
@@ -53,8 +58,7 @@ inline constexpr SqlStatement kRenewLeases{"renew_leases", R"sql(
 UPDATE jobs j
 SET lease_expires_at = now() + $4::bigint * interval '1 millisecond'
 FROM unnest($2::bigint[], $3::bigint[]) AS r(id, token)
-WHERE j.id = r.id AND j.lease_token = r.token AND j.state = 'running'
-  AND j.lease_owner = $1
+WHERE j.id = r.id AND j.lease_token = r.token AND j.lease_owner = $1
 RETURNING j.id, j.cancel_requested)sql"};
 
 inline constexpr SqlStatement kCompleteJobsSucceeded{
@@ -64,7 +68,7 @@ SET state = 'succeeded', result = r.result::jsonb, progress = '',
     lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
     finished_at = now(), updated_at = now()
 FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS r(id, token, result)
-WHERE j.id = r.id AND j.state = 'running' AND j.lease_token = r.token
+WHERE j.id = r.id AND j.lease_token = r.token
 RETURNING j.id)sql"};
 
 // Failed attempts: retried after the given delay unless permanent,
@@ -87,7 +91,7 @@ SET state = CASE WHEN r.cancelled THEN 'cancelled'
     lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
     updated_at = now()
 FROM r
-WHERE j.id = r.id AND j.state = 'running' AND j.lease_token = r.token
+WHERE j.id = r.id AND j.lease_token = r.token
 RETURNING j.id, j.state)sql"};
 
 // Hands jobs back untouched (graceful shutdown): the attempt is not counted.
@@ -97,15 +101,12 @@ SET state = 'queued', attempts = greatest(j.attempts - 1, 0), run_at = now(),
     lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
     updated_at = now()
 FROM unnest($1::bigint[], $2::bigint[]) AS r(id, token)
-WHERE j.id = r.id AND j.state = 'running' AND j.lease_token = r.token
+WHERE j.id = r.id AND j.lease_token = r.token
 RETURNING j.id)sql"};
 
 // Jobs whose worker vanished: back to the queue (or failed when out of
 // attempts). SKIP LOCKED lets every replica run this concurrently.
 inline constexpr SqlStatement kReapExpiredLeases{"reap_expired_leases", R"sql(
-WITH expired AS MATERIALIZED (
-  SELECT id FROM jobs WHERE state = 'running' AND lease_expires_at < now()
-  ORDER BY lease_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)
 UPDATE jobs j
 SET state = CASE WHEN j.cancel_requested THEN 'cancelled'
                  WHEN j.attempts >= j.max_attempts THEN 'failed'
@@ -117,7 +118,9 @@ SET state = CASE WHEN j.cancel_requested THEN 'cancelled'
     last_error_code = 14,
     lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
     updated_at = now()
-FROM expired WHERE j.id = expired.id
+WHERE j.id = ANY(ARRAY(
+  SELECT id FROM jobs WHERE state = 'running' AND lease_expires_at < now()
+  ORDER BY lease_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED))
 RETURNING j.id)sql"};
 
 // Queued jobs are cancelled at once; running ones are asked to stop.
@@ -133,7 +136,12 @@ RETURNING id)sql"};
 
 inline constexpr SqlStatement kSetJobProgress{"set_job_progress", R"sql(
 UPDATE jobs SET progress = $3, updated_at = now()
-WHERE id = $1 AND lease_token = $2 AND state = 'running')sql"};
+WHERE id = $1 AND lease_token = $2)sql"};
+
+inline constexpr SqlStatement kCountJobsByState{
+    "count_jobs_by_state",
+    "SELECT state, count(*) FROM jobs WHERE ($1::text = '' OR kind = $1::text) "
+    "GROUP BY state"};
 
 #define CERTFERRY_JOB_COLUMNS                                               \
   "id, kind, payload::text, state, priority, "                              \

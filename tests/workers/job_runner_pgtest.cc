@@ -323,6 +323,9 @@ TEST_F(JobRunnerTest, TwoRunnersShareTheQueueWithoutRunningAnyJobTwice) {
                     return storage::JobRepository::EnqueueMany(tx, jobs);
                   }),
               IsOk());
+  // Small claims so that both runners get a share of 300 fast jobs.
+  config_.claim_batch = 4;
+  config_.prefetch = 4;
   auto a = StartRunner(handler, config_);
   auto b = StartRunner(handler, config_);
   ASSERT_TRUE(WaitFor([&] { return CountState("succeeded") == 300; }));
