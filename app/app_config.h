@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "service/certificate_api.h"
 #include "storage/database_config.h"
+#include "workers/worker_config.h"
 
 namespace certferry::app {
 
@@ -31,6 +32,10 @@ struct AppConfig {
   int max_rpc_threads = 32;
   LogLevel log_level = LogLevel::kInfo;
   service::CertificateApiConfig certificates;
+  workers::WorkerConfig workers;
+  // When set and no CA is the default yet, a root CA of this name is
+  // created at start (./scripts/run's local mode).
+  std::string bootstrap_ca_name;
 };
 
 }  // namespace certferry::app

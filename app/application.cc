@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "storage/migrations.h"
+#include "workers/handlers/issue_certificate_handler.h"
 
 namespace certferry::app {
 namespace {
@@ -55,10 +56,35 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
     }
   }
 
+  app->authorities_ = std::make_unique<issuers::CertificateAuthorities>(
+      *app->database_, *app->keys_, app->clock_);
+  if (!cfg.bootstrap_ca_name.empty()) {
+    CF_RETURN_IF_ERROR(app->BootstrapDefaultCa());
+  }
+  app->operation_api_ =
+      std::make_unique<service::OperationApi>(*app->database_);
   app->certificate_api_ = std::make_unique<service::CertificateApi>(
-      *app->database_, *app->keys_, app->clock_, cfg.certificates);
+      *app->database_, *app->keys_, app->clock_, *app->authorities_,
+      *app->operation_api_, cfg.certificates);
+  app->authority_api_ = std::make_unique<service::CertificateAuthorityApi>(
+      *app->database_, *app->authorities_);
   app->certificate_service_ =
       std::make_unique<service::CertificateServiceImpl>(*app->certificate_api_);
+  app->operation_service_ =
+      std::make_unique<service::OperationServiceImpl>(*app->operation_api_);
+  app->authority_service_ =
+      std::make_unique<service::CertificateAuthorityServiceImpl>(
+          *app->authority_api_);
+
+  if (cfg.workers.worker_threads > 0) {
+    app->runner_ = std::make_unique<workers::JobRunner>(
+        *app->database_, cfg.database.url, cfg.workers);
+    app->runner_->RegisterHandler(
+        workers::IssueCertificateHandler::kKind,
+        std::make_shared<workers::IssueCertificateHandler>(
+            *app->database_, *app->authorities_, *app->keys_));
+    CF_RETURN_IF_ERROR(app->runner_->Start());
+  }
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -70,6 +96,8 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
   builder.AddListeningPort(cfg.listen_address,
                            grpc::InsecureServerCredentials(), &app->port_);
   builder.RegisterService(app->certificate_service_.get());
+  builder.RegisterService(app->operation_service_.get());
+  builder.RegisterService(app->authority_service_.get());
   app->server_ = builder.BuildAndStart();
   if (app->server_ == nullptr || app->port_ == 0) {
     return absl::UnavailableError(absl::StrCat(
@@ -84,7 +112,31 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
   return app;
 }
 
-Application::~Application() { Shutdown(config_.shutdown_grace); }
+Application::~Application() {
+  Shutdown(config_.shutdown_grace);
+  if (runner_ != nullptr) runner_->Shutdown(config_.shutdown_grace);
+}
+
+absl::Status Application::BootstrapDefaultCa() {
+  absl::StatusOr<model::CertificateAuthority> existing =
+      authorities_->GetDefault();
+  if (existing.ok()) return absl::OkStatus();
+  if (existing.status().code() != absl::StatusCode::kNotFound) {
+    return existing.status();
+  }
+  issuers::CreateAuthorityParams params;
+  params.name = config_.bootstrap_ca_name;
+  params.common_name = config_.bootstrap_ca_name;
+  params.organization = "certferry";
+  params.make_default = true;
+  absl::StatusOr<model::CertificateAuthority> created =
+      authorities_->Create(params);
+  // Another replica starting at the same moment may have won the name.
+  if (created.status().code() == absl::StatusCode::kAlreadyExists) {
+    return absl::OkStatus();
+  }
+  return created.status();
+}
 
 void Application::SetServing(bool serving) {
   grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
@@ -134,6 +186,8 @@ void Application::Shutdown(absl::Duration grace) {
       std::chrono::system_clock::now() +
       std::chrono::milliseconds(absl::ToInt64Milliseconds(grace)));
   server_->Wait();
+  // After the RPCs: jobs get the rest of the grace period to finish.
+  if (runner_ != nullptr) runner_->Shutdown(grace);
   LogInfo("shut down");
 }
 

@@ -14,10 +14,15 @@
 #include "absl/status/statusor.h"
 #include "app/app_config.h"
 #include "common/clock.h"
+#include "issuers/certificate_authorities.h"
 #include "pki/key_envelope.h"
 #include "service/certificate_api.h"
+#include "service/certificate_authority_api.h"
 #include "service/certificate_service.h"
+#include "service/operation_api.h"
+#include "service/operation_service.h"
 #include "storage/database.h"
+#include "workers/job_runner.h"
 
 namespace certferry::app {
 
@@ -44,13 +49,20 @@ class Application {
   Application() = default;
   void MonitorHealth();
   void SetServing(bool serving);
+  absl::Status BootstrapDefaultCa();
 
   AppConfig config_;
   SystemClock clock_;
   std::unique_ptr<storage::Database> database_;
   std::unique_ptr<pki::KeyRing> keys_;
+  std::unique_ptr<issuers::CertificateAuthorities> authorities_;
+  std::unique_ptr<service::OperationApi> operation_api_;
   std::unique_ptr<service::CertificateApi> certificate_api_;
+  std::unique_ptr<service::CertificateAuthorityApi> authority_api_;
   std::unique_ptr<service::CertificateServiceImpl> certificate_service_;
+  std::unique_ptr<service::OperationServiceImpl> operation_service_;
+  std::unique_ptr<service::CertificateAuthorityServiceImpl> authority_service_;
+  std::unique_ptr<workers::JobRunner> runner_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 

@@ -26,6 +26,13 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
 ABSL_FLAG(absl::Duration, health_check_interval, absl::Seconds(2),
           "how often the database is pinged for the health status");
 ABSL_FLAG(int, max_rpc_threads, 32, "upper bound on RPC threads");
+ABSL_FLAG(int, workers, 4,
+          "job worker threads in this process (0: run no jobs here)");
+ABSL_FLAG(absl::Duration, job_lease, absl::Seconds(30),
+          "how long a job stays claimed without a heartbeat; a crashed "
+          "process's jobs are retried after this");
+ABSL_FLAG(std::string, bootstrap_ca, "",
+          "create a root CA of this name at start if no default CA exists");
 ABSL_FLAG(std::string, log_level, "",
           "debug, info, warning or error (env CERTFERRY_LOG_LEVEL; default "
           "info)");
@@ -88,6 +95,18 @@ absl::StatusOr<AppConfig> ConfigFromFlags(bool need_kek) {
   if (config.max_rpc_threads < 2) {
     return absl::InvalidArgumentError("--max_rpc_threads: must be at least 2");
   }
+  config.workers.worker_threads = absl::GetFlag(FLAGS_workers);
+  if (config.workers.worker_threads < 0 ||
+      config.workers.worker_threads > 256) {
+    return absl::InvalidArgumentError("--workers: must be between 0 and 256");
+  }
+  config.workers.lease = absl::GetFlag(FLAGS_job_lease);
+  if (config.workers.lease < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("--job_lease: must be at least 1s");
+  }
+  config.workers.reap_interval =
+      std::min(config.workers.reap_interval, config.workers.lease / 2);
+  config.bootstrap_ca_name = absl::GetFlag(FLAGS_bootstrap_ca);
   const std::string level =
       FlagOrEnv(absl::GetFlag(FLAGS_log_level), "CERTFERRY_LOG_LEVEL", "info");
   if (!ParseLogLevel(level, &config.log_level)) {

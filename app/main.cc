@@ -5,7 +5,6 @@
 //   certferryd generate-kek PATH    create a new key-encryption key file
 
 #include <csignal>
-
 #include <cstdio>
 #include <string>
 #include <vector>

@@ -49,8 +49,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", std::string(db.status().message()).c_str());
     return 1;
   }
-  auto migrated =
-      storage::ApplyMigrations(**db, storage::EmbeddedMigrations());
+  auto migrated = storage::ApplyMigrations(**db, storage::EmbeddedMigrations());
   if (!migrated.ok()) return 1;
 
   // Drained: every outcome committed, as the database reports it (earlier
@@ -68,8 +67,8 @@ int main(int argc, char** argv) {
     const int chunk = std::min(5000, total - done);
     std::vector<storage::NewJob> jobs(chunk,
                                       storage::NewJob{.kind = "bench_noop"});
-    absl::Status status = (*db)->RunInTransaction(
-        "enqueue", [&](storage::Transaction& tx) {
+    absl::Status status =
+        (*db)->RunInTransaction("enqueue", [&](storage::Transaction& tx) {
           return storage::JobRepository::EnqueueMany(tx, jobs).status();
         });
     if (!status.ok()) return 1;
@@ -98,11 +97,12 @@ int main(int argc, char** argv) {
   std::printf("enqueued %d jobs in %.2fs (%.0f jobs/s, bulk insert)\n", total,
               absl::ToDoubleSeconds(enqueue_time),
               total / absl::ToDoubleSeconds(enqueue_time));
-  std::printf("drained  %d jobs in %.2fs: %.0f jobs/s (%d workers, claim "
-              "batch %d, prefetch %d, %d claimers, completion batch %d)\n",
-              total, absl::ToDoubleSeconds(drain_time),
-              total / absl::ToDoubleSeconds(drain_time), config.worker_threads,
-              config.claim_batch, config.prefetch, config.claimers,
-              config.completion_batch);
+  std::printf(
+      "drained  %d jobs in %.2fs: %.0f jobs/s (%d workers, claim "
+      "batch %d, prefetch %d, %d claimers, completion batch %d)\n",
+      total, absl::ToDoubleSeconds(drain_time),
+      total / absl::ToDoubleSeconds(drain_time), config.worker_threads,
+      config.claim_batch, config.prefetch, config.claimers,
+      config.completion_batch);
   return 0;
 }

@@ -5,12 +5,18 @@
 //       [--request-id ID] [--accept-expired]
 //   certferry certs get ID [--version N]
 //   certferry certs list [--domain D] [--expiring-within 30d] [--page-size N]
+//   certferry issue --name N --domain D [--domain D2 | --san-domains FILE]
+//       [--key ecdsa-p256] [--validity 90d] [--issuer CA] [--wait]
+//   certferry ops get|wait|cancel NAME;  certferry ops list [--state S]
+//   certferry ca create NAME [--parent CA] [--key T] [--default];
+//   certferry ca list;  certferry ca get ID [--root]
 //   certferry health
 //
 // The server comes from --server, else CERTFERRY_SERVER, else 127.0.0.1:7443.
 
 #include <grpcpp/grpcpp.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -25,7 +31,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "certferry/v1/certificate_authority.grpc.pb.h"
 #include "certferry/v1/certificate_service.grpc.pb.h"
+#include "certferry/v1/operations.grpc.pb.h"
 #include "cli/duration.h"
 #include "common/ids.h"
 #include "google/protobuf/util/json_util.h"
@@ -43,6 +51,16 @@ constexpr char kUsage[] =
     "               [--accept-expired]\n"
     "  certs get ID [--version N]\n"
     "  certs list [--domain D] [--expiring-within 30d] [--page-size N]\n"
+    "  issue --name N --domain D [--domain D2 ...] [--san-domains FILE]\n"
+    "        [--key ecdsa-p256|ecdsa-p384|rsa-2048|rsa-3072|rsa-4096]\n"
+    "        [--validity 90d] [--issuer CA] [--request-id ID] [--wait]\n"
+    "  ops get NAME | ops wait NAME | ops cancel NAME\n"
+    "  ops list [--state queued|running|succeeded|failed|cancelled]\n"
+    "           [--kind K] [--page-size N]\n"
+    "  ca create NAME [--parent CA] [--key T] [--validity 3650d] [--cn CN]\n"
+    "            [--org O] [--default]\n"
+    "  ca list | ca get ID [--root]   (--root: just the root PEM, for\n"
+    "                                  openssl verify -CAfile)\n"
     "  health\n"
     "\n"
     "The server is --server, else $CERTFERRY_SERVER, else 127.0.0.1:7443.\n";
@@ -50,7 +68,8 @@ constexpr char kUsage[] =
 // Flags are --name value or --name=value; a flag in `kBooleans` takes no
 // value. Everything else is positional.
 struct Args {
-  std::map<std::string, std::string> flags;
+  std::map<std::string, std::string> flags;  // last value of each flag
+  std::map<std::string, std::vector<std::string>> all;  // every value
   std::vector<std::string> positional;
 
   bool Has(const std::string& name) const { return flags.count(name) > 0; }
@@ -62,8 +81,8 @@ struct Args {
 };
 
 bool ParseArgs(int argc, char** argv, Args* out, std::string* error) {
-  static const std::vector<std::string> kBooleans = {"json", "accept-expired",
-                                                     "help"};
+  static const std::vector<std::string> kBooleans = {
+      "json", "accept-expired", "help", "wait", "root", "default"};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg.rfind("--", 0) != 0 || arg.size() == 2) {
@@ -73,6 +92,7 @@ bool ParseArgs(int argc, char** argv, Args* out, std::string* error) {
     arg = arg.substr(2);
     if (auto eq = arg.find('='); eq != std::string::npos) {
       out->flags[arg.substr(0, eq)] = arg.substr(eq + 1);
+      out->all[arg.substr(0, eq)].push_back(arg.substr(eq + 1));
       continue;
     }
     if (std::find(kBooleans.begin(), kBooleans.end(), arg) != kBooleans.end()) {
@@ -84,6 +104,7 @@ bool ParseArgs(int argc, char** argv, Args* out, std::string* error) {
       return false;
     }
     out->flags[arg] = argv[++i];
+    out->all[arg].push_back(argv[i]);
   }
   return true;
 }
@@ -179,6 +200,8 @@ class Client {
       : channel_(
             grpc::CreateChannel(server, grpc::InsecureChannelCredentials())),
         certs_(v1::CertificateService::NewStub(channel_)),
+        ops_(v1::OperationService::NewStub(channel_)),
+        cas_(v1::CertificateAuthorityService::NewStub(channel_)),
         timeout_(timeout) {}
 
   void Prepare(grpc::ClientContext* context) const {
@@ -188,6 +211,8 @@ class Client {
 
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::CertificateService::Stub> certs_;
+  std::unique_ptr<v1::OperationService::Stub> ops_;
+  std::unique_ptr<v1::CertificateAuthorityService::Stub> cas_;
   absl::Duration timeout_;
 };
 
@@ -301,6 +326,260 @@ int List(const Args& args, Client& client, bool json) {
   return 0;
 }
 
+const char* StateName(v1::OperationState state) {
+  switch (state) {
+    case v1::OPERATION_STATE_QUEUED:
+      return "queued";
+    case v1::OPERATION_STATE_RUNNING:
+      return "running";
+    case v1::OPERATION_STATE_SUCCEEDED:
+      return "succeeded";
+    case v1::OPERATION_STATE_FAILED:
+      return "failed";
+    case v1::OPERATION_STATE_CANCELLED:
+      return "cancelled";
+    default:
+      return "unknown";
+  }
+}
+
+// Prints an operation; its certificate when it carries one. Exit code 1
+// for a failed or cancelled operation.
+int PrintOperation(const v1::Operation& op, bool json) {
+  v1::Certificate certificate;
+  const bool has_certificate =
+      op.has_response() && op.response().UnpackTo(&certificate);
+  if (json) {
+    PrintJson(op);
+  } else {
+    const v1::OperationMetadata& m = op.metadata();
+    std::printf("operation:     %s\n", op.name().c_str());
+    std::printf("kind:          %s\n", m.kind().c_str());
+    std::printf("state:         %s (attempt %d of %d)\n", StateName(m.state()),
+                m.attempts(), m.max_attempts());
+    if (!m.progress().empty()) {
+      std::printf("progress:      %s\n", m.progress().c_str());
+    }
+    if (op.has_error()) {
+      std::printf("error:         %s\n", op.error().message().c_str());
+    } else if (m.has_last_error()) {
+      std::printf("last error:    %s (retrying)\n",
+                  m.last_error().message().c_str());
+    }
+    if (has_certificate) {
+      std::printf("\n");
+      PrintCertificate(certificate);
+    }
+  }
+  return op.done() && op.has_error() ? 1 : 0;
+}
+
+// Waits for `op` to finish, reporting each change of state or progress on
+// stderr, then prints the final operation.
+int WaitAndPrint(Client& client, v1::Operation op, bool json) {
+  std::string last;
+  while (!op.done()) {
+    const std::string now = absl::StrCat(
+        StateName(op.metadata().state()), " (attempt ",
+        op.metadata().attempts(), "/", op.metadata().max_attempts(), ")",
+        op.metadata().progress().empty() ? "" : ": ", op.metadata().progress());
+    if (now != last) {
+      std::fprintf(stderr, "%s: %s\n", op.name().c_str(), now.c_str());
+      last = now;
+    }
+    v1::WaitOperationRequest request;
+    request.set_name(op.name());
+    request.mutable_timeout()->set_seconds(2);
+    grpc::ClientContext context;
+    client.Prepare(&context);
+    grpc::Status status = client.ops_->WaitOperation(&context, request, &op);
+    if (!status.ok()) return RpcError(status);
+  }
+  std::fprintf(stderr, "%s: %s\n", op.name().c_str(),
+               StateName(op.metadata().state()));
+  return PrintOperation(op, json);
+}
+
+int Issue(const Args& args, Client& client, bool json) {
+  if (!args.Has("name")) return UsageError("issue: --name is required");
+  v1::IssueCertificateRequest request;
+  request.set_name(args.Get("name"));
+  if (auto it = args.all.find("domain"); it != args.all.end()) {
+    for (const std::string& d : it->second) request.add_domains(d);
+  }
+  std::string error;
+  if (args.Has("san-domains") &&
+      !ReadFile(args.Get("san-domains"), request.mutable_san_domains(),
+                &error)) {
+    return UsageError(error);
+  }
+  request.set_key_type(args.Get("key"));
+  request.set_issuer(args.Get("issuer"));
+  if (args.Has("validity")) {
+    absl::Duration validity;
+    if (!certferry::cli::ParseHumanDuration(args.Get("validity"), &validity)) {
+      return UsageError("--validity: expected a duration such as 90d");
+    }
+    request.mutable_validity()->set_seconds(absl::ToInt64Seconds(validity));
+  }
+  request.set_request_id(args.Get("request-id", certferry::NewUuid()));
+  v1::Operation op;
+  grpc::Status status;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    grpc::ClientContext context;
+    client.Prepare(&context);
+    status = client.certs_->IssueCertificate(&context, request, &op);
+    if (status.error_code() != grpc::StatusCode::UNAVAILABLE) break;
+  }
+  if (!status.ok()) return RpcError(status);
+  if (args.Has("wait")) return WaitAndPrint(client, op, json);
+  return PrintOperation(op, json);
+}
+
+int Ops(const Args& args, Client& client, bool json) {
+  const std::vector<std::string>& p = args.positional;
+  if (p.size() == 2 && p[1] == "list") {
+    v1::ListOperationsRequest request;
+    request.set_kind(args.Get("kind"));
+    if (args.Has("state")) {
+      const std::string state = "OPERATION_STATE_" + args.Get("state");
+      v1::OperationState value;
+      std::string upper = state;
+      for (char& c : upper) c = static_cast<char>(std::toupper(c));
+      if (!v1::OperationState_Parse(upper, &value)) {
+        return UsageError(
+            "--state: one of queued, running, succeeded, failed, cancelled");
+      }
+      request.set_state(value);
+    }
+    int size = 20;
+    if (args.Has("page-size") &&
+        !absl::SimpleAtoi(args.Get("page-size"), &size)) {
+      return UsageError("--page-size: expected a number");
+    }
+    request.set_page_size(size);
+    v1::ListOperationsResponse response;
+    grpc::ClientContext context;
+    client.Prepare(&context);
+    grpc::Status status =
+        client.ops_->ListOperations(&context, request, &response);
+    if (!status.ok()) return RpcError(status);
+    if (json) {
+      PrintJson(response);
+      return 0;
+    }
+    std::printf("%-20s  %-20s  %-10s  %7s  %-20s  %s\n", "NAME", "KIND",
+                "STATE", "ATTEMPT", "CREATED", "ERROR");
+    for (const v1::Operation& op : response.operations()) {
+      const v1::OperationMetadata& m = op.metadata();
+      std::printf("%-20s  %-20s  %-10s  %3d/%-3d  %-20s  %s\n",
+                  op.name().c_str(), m.kind().c_str(), StateName(m.state()),
+                  m.attempts(), m.max_attempts(),
+                  FormatTime(m.create_time()).c_str(),
+                  op.error().message().c_str());
+    }
+    return 0;
+  }
+  if (p.size() != 3) return UsageError("ops: give a command and a NAME");
+  v1::Operation op;
+  grpc::Status status;
+  grpc::ClientContext context;
+  client.Prepare(&context);
+  if (p[1] == "get") {
+    v1::GetOperationRequest request;
+    request.set_name(p[2]);
+    status = client.ops_->GetOperation(&context, request, &op);
+  } else if (p[1] == "cancel") {
+    v1::CancelOperationRequest request;
+    request.set_name(p[2]);
+    status = client.ops_->CancelOperation(&context, request, &op);
+  } else if (p[1] == "wait") {
+    v1::GetOperationRequest request;
+    request.set_name(p[2]);
+    status = client.ops_->GetOperation(&context, request, &op);
+    if (status.ok()) return WaitAndPrint(client, op, json);
+  } else {
+    return UsageError(absl::StrCat("ops: unknown command '", p[1], "'"));
+  }
+  if (!status.ok()) return RpcError(status);
+  return PrintOperation(op, json);
+}
+
+void PrintAuthority(const v1::CertificateAuthority& ca) {
+  std::printf("id:            %s\n", ca.id().c_str());
+  std::printf("name:          %s%s\n", ca.name().c_str(),
+              ca.is_default() ? " (default issuer)" : "");
+  std::printf("subject:       %s\n", ca.subject().c_str());
+  std::printf("parent:        %s\n",
+              ca.parent_id().empty() ? "(root)" : ca.parent_id().c_str());
+  std::printf("key:           %s\n", ca.key_type().c_str());
+  std::printf("sha256:        %s\n", ca.sha256_fingerprint().c_str());
+  std::printf("not after:     %s\n", FormatTime(ca.not_after()).c_str());
+}
+
+int Ca(const Args& args, Client& client, bool json) {
+  const std::vector<std::string>& p = args.positional;
+  if (p.size() == 2 && p[1] == "list") {
+    v1::ListCertificateAuthoritiesResponse response;
+    grpc::ClientContext context;
+    client.Prepare(&context);
+    grpc::Status status = client.cas_->ListCertificateAuthorities(
+        &context, v1::ListCertificateAuthoritiesRequest(), &response);
+    if (!status.ok()) return RpcError(status);
+    if (json) {
+      PrintJson(response);
+      return 0;
+    }
+    std::printf("%-36s  %-24s  %-8s  %-20s  %s\n", "ID", "NAME", "DEFAULT",
+                "NOT AFTER", "SUBJECT");
+    for (const auto& ca : response.certificate_authorities()) {
+      std::printf("%-36s  %-24s  %-8s  %-20s  %s\n", ca.id().c_str(),
+                  ca.name().c_str(), ca.is_default() ? "yes" : "",
+                  FormatTime(ca.not_after()).c_str(), ca.subject().c_str());
+    }
+    return 0;
+  }
+  if (p.size() != 3) return UsageError("ca: give a command and a NAME or ID");
+  v1::CertificateAuthority ca;
+  grpc::Status status;
+  grpc::ClientContext context;
+  client.Prepare(&context);
+  if (p[1] == "create") {
+    v1::CreateCertificateAuthorityRequest request;
+    request.set_name(p[2]);
+    request.set_parent(args.Get("parent"));
+    request.set_key_type(args.Get("key"));
+    request.set_common_name(args.Get("cn"));
+    request.set_organization(args.Get("org"));
+    request.set_make_default(args.Has("default"));
+    request.set_request_id(args.Get("request-id", certferry::NewUuid()));
+    if (args.Has("validity")) {
+      absl::Duration validity;
+      if (!certferry::cli::ParseHumanDuration(args.Get("validity"),
+                                              &validity)) {
+        return UsageError("--validity: expected a duration such as 3650d");
+      }
+      request.mutable_validity()->set_seconds(absl::ToInt64Seconds(validity));
+    }
+    status = client.cas_->CreateCertificateAuthority(&context, request, &ca);
+  } else if (p[1] == "get") {
+    v1::GetCertificateAuthorityRequest request;
+    request.set_id(p[2]);
+    status = client.cas_->GetCertificateAuthority(&context, request, &ca);
+  } else {
+    return UsageError(absl::StrCat("ca: unknown command '", p[1], "'"));
+  }
+  if (!status.ok()) return RpcError(status);
+  if (args.Has("root")) {
+    std::printf("%s", ca.root_pem().c_str());
+  } else if (json) {
+    PrintJson(ca);
+  } else {
+    PrintAuthority(ca);
+  }
+  return 0;
+}
+
 int Health(Client& client, bool json) {
   auto stub = grpc::health::v1::Health::NewStub(client.channel_);
   grpc::health::v1::HealthCheckRequest request;
@@ -346,6 +625,9 @@ int main(int argc, char** argv) {
   const bool json = args.Has("json");
   const std::vector<std::string>& p = args.positional;
   if (p[0] == "health") return Health(client, json);
+  if (p[0] == "issue") return Issue(args, client, json);
+  if (p[0] == "ops" && p.size() >= 2) return Ops(args, client, json);
+  if (p[0] == "ca" && p.size() >= 2) return Ca(args, client, json);
   if (p[0] == "certs" && p.size() >= 2) {
     if (p[1] == "import") return Import(args, client, json);
     if (p[1] == "get") return Get(args, client, json);

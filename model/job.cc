@@ -19,9 +19,9 @@ const char* JobStateName(JobState state) {
 }
 
 std::optional<JobState> JobStateFromName(const std::string& name) {
-  for (JobState s : {JobState::kQueued, JobState::kRunning,
-                     JobState::kSucceeded, JobState::kFailed,
-                     JobState::kCancelled}) {
+  for (JobState s :
+       {JobState::kQueued, JobState::kRunning, JobState::kSucceeded,
+        JobState::kFailed, JobState::kCancelled}) {
     if (name == JobStateName(s)) return s;
   }
   return std::nullopt;

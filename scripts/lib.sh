@@ -39,9 +39,10 @@ install_dependencies() {
 configure_and_build() {
   local jobs
   jobs="$(nproc 2>/dev/null || echo 2)"
+  mkdir -p "$CERTFERRY_BUILD"
   cmake -S "$CERTFERRY_ROOT" -B "$CERTFERRY_BUILD" -DCMAKE_BUILD_TYPE=Release \
-    >"$CERTFERRY_BUILD.configure.log" 2>&1 ||
-    { cat "$CERTFERRY_BUILD.configure.log" >&2; return 1; }
+    >"$CERTFERRY_BUILD/configure.log" 2>&1 ||
+    { cat "$CERTFERRY_BUILD/configure.log" >&2; return 1; }
   if [ $# -gt 0 ]; then
     local args=() t
     for t in "$@"; do args+=(--target "$t"); done

@@ -1,33 +1,38 @@
 #include "service/certificate_api.h"
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "certferry/jobs/v1/jobs.pb.h"
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "google/protobuf/util/json_util.h"
+#include "issuers/stored_versions.h"
 #include "pki/certificate_bundle.h"
 #include "pki/digest.h"
+#include "pki/key_generation.h"
+#include "pki/names.h"
 #include "service/proto_convert.h"
 #include "service/validation.h"
 #include "storage/certificate_repository.h"
+#include "storage/job_repository.h"
 #include "storage/request_id_repository.h"
 
 namespace certferry::service {
 namespace {
 
 constexpr char kImportMethod[] = "ImportCertificate";
+constexpr char kIssueMethod[] = "IssueCertificate";
+// Must match workers::IssueCertificateHandler::kKind.
+constexpr char kIssueJobKind[] = "issue_certificate";
 constexpr char kPageTokenVersion[] = "v1";
-
-// Associated data binding a sealed key to its own row, so a ciphertext
-// copied onto another key row does not decrypt.
-std::string PrivateKeyAad(const std::string& key_id) {
-  return absl::StrCat("certferry/private_key/", key_id);
-}
 
 std::string ImportRequestDigest(const v1::ImportCertificateRequest& r) {
   // Length-prefixed fields so no two different requests hash alike.
@@ -94,8 +99,35 @@ absl::StatusOr<std::string> DecodePageToken(
 }  // namespace
 
 CertificateApi::CertificateApi(storage::Database& db, const pki::KeyRing& keys,
-                               const Clock& clock, CertificateApiConfig config)
-    : db_(db), keys_(keys), clock_(clock), config_(config) {}
+                               const Clock& clock,
+                               issuers::CertificateAuthorities& cas,
+                               OperationApi& operations,
+                               CertificateApiConfig config)
+    : db_(db),
+      keys_(keys),
+      clock_(clock),
+      cas_(cas),
+      operations_(operations),
+      config_(config) {
+  // An issuance operation's response is the certificate version it stored.
+  operations_.RegisterResponse(
+      kIssueJobKind,
+      [this](const model::Job& job) -> absl::StatusOr<google::protobuf::Any> {
+        jobs::v1::IssueCertificateResult result;
+        if (!google::protobuf::util::JsonStringToMessage(job.result_json,
+                                                         &result)
+                 .ok()) {
+          return absl::DataLossError("unreadable issuance result");
+        }
+        v1::GetCertificateRequest get;
+        get.set_id(result.certificate_id());
+        get.set_version(result.version());
+        CF_ASSIGN_OR_RETURN(v1::Certificate certificate, GetCertificate(get));
+        google::protobuf::Any any;
+        any.PackFrom(certificate);
+        return any;
+      });
+}
 
 absl::StatusOr<v1::Certificate> CertificateApi::ImportCertificate(
     const v1::ImportCertificateRequest& request) {
@@ -144,31 +176,11 @@ absl::StatusOr<v1::Certificate> CertificateApi::ImportCertificate(
                           request.chain_pem(),
                           SecretString(request.private_key_pem()), options));
 
-  const pki::CertificateInfo& leaf = bundle.chain.front();
-  storage::NewCertificateVersion input;
-  input.certificate_name = request.name();
-  model::CertificateVersion& v = input.version;
-  v.chain_pem = bundle.chain_pem;
-  v.chain_length = static_cast<int>(bundle.chain.size());
-  v.serial_number = leaf.serial_hex;
-  v.sha256_fingerprint = leaf.sha256_fingerprint;
-  v.subject = leaf.subject;
-  v.issuer = leaf.issuer;
-  v.dns_names = leaf.dns_names;
-  v.ip_addresses = leaf.ip_addresses;
-  v.not_before = leaf.not_before;
-  v.not_after = leaf.not_after;
-  v.key_type = leaf.key_type;
-  v.key_bits = leaf.key_bits;
-  v.source = model::CertificateSource::kImported;
-
-  input.private_key.id = NewUuid();
   CF_ASSIGN_OR_RETURN(
-      pki::SealedSecret sealed,
-      keys_.Seal(bundle.private_key_pem, PrivateKeyAad(input.private_key.id)));
-  input.private_key.kek_id = sealed.kek_id;
-  input.private_key.nonce = std::move(sealed.nonce);
-  input.private_key.ciphertext = std::move(sealed.ciphertext);
+      storage::NewCertificateVersion input,
+      issuers::BuildNewVersion(request.name(), bundle.chain_pem, bundle.chain,
+                               bundle.private_key_pem,
+                               model::CertificateSource::kImported, keys_));
 
   CF_ASSIGN_OR_RETURN(
       model::Certificate stored,
@@ -199,6 +211,110 @@ absl::StatusOr<v1::Certificate> CertificateApi::ImportCertificate(
                        " id=", stored.id, " version=", stored.version.version,
                        " sha256=", stored.version.sha256_fingerprint));
   return ToProto(stored);
+}
+
+absl::StatusOr<v1::Operation> CertificateApi::IssueCertificate(
+    const v1::IssueCertificateRequest& request) {
+  CF_RETURN_IF_ERROR(ValidateResourceName("name", request.name()));
+  CF_RETURN_IF_ERROR(ValidateRequestId("request_id", request.request_id()));
+
+  // Every name is checked before anything is queued.
+  std::vector<std::string> names;
+  std::set<std::string> seen;
+  for (int i = 0; i < request.domains_size(); ++i) {
+    CF_RETURN_IF_ERROR(pki::ValidateCertificateName(
+        absl::StrCat("domains[", i, "]"), request.domains(i)));
+    std::string name = pki::NormalizeCertificateName(request.domains(i));
+    if (seen.insert(name).second) names.push_back(std::move(name));
+  }
+  if (!request.san_domains().empty()) {
+    CF_ASSIGN_OR_RETURN(std::vector<std::string> from_file,
+                        pki::ParseSanDomains(request.san_domains()));
+    for (std::string& name : from_file) {
+      if (seen.insert(name).second) names.push_back(std::move(name));
+    }
+  }
+  if (names.empty()) {
+    return absl::InvalidArgumentError(
+        "domains: empty; give at least one DNS name or IP address (or a "
+        "san_domains file)");
+  }
+  if (static_cast<int>(names.size()) > config_.max_names_per_certificate) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "domains: ", names.size(), " names; at most ",
+        config_.max_names_per_certificate,
+        " fit in one certificate, split them across certificates"));
+  }
+  CF_ASSIGN_OR_RETURN(pki::KeyType key_type,
+                      pki::ParseKeyType("key_type", request.key_type().empty()
+                                                        ? "ecdsa-p256"
+                                                        : request.key_type()));
+  absl::Duration validity = config_.default_validity;
+  if (request.has_validity()) {
+    validity = absl::Seconds(request.validity().seconds()) +
+               absl::Nanoseconds(request.validity().nanos());
+    if (validity < absl::Hours(1)) {
+      return absl::InvalidArgumentError("validity: must be at least 1 hour");
+    }
+  }
+  CF_ASSIGN_OR_RETURN(model::CertificateAuthority ca,
+                      request.issuer().empty() ? cas_.GetDefault()
+                                               : cas_.Get(request.issuer()));
+  if (clock_.Now() + validity > ca.not_after) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("validity: the certificate would outlive its issuer '",
+                     ca.name, "', which expires ",
+                     absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", ca.not_after,
+                                      absl::UTCTimeZone()),
+                     "; shorten the validity or use another issuer"));
+  }
+
+  jobs::v1::IssueCertificatePayload payload;
+  payload.set_name(request.name());
+  for (const std::string& name : names) payload.add_names(name);
+  payload.set_key_type(pki::KeyTypeName(key_type));
+  payload.set_validity_seconds(absl::ToInt64Seconds(validity));
+  payload.set_issuer_id(ca.id);
+  storage::NewJob job;
+  job.kind = kIssueJobKind;
+  job.max_attempts = config_.issue_max_attempts;
+  job.payload_json.clear();  // MessageToJsonString appends
+  if (!google::protobuf::util::MessageToJsonString(payload, &job.payload_json)
+           .ok()) {
+    return absl::InternalError("encoding the issuance job failed");
+  }
+
+  const std::string& request_id = request.request_id();
+  const std::string digest = pki::Sha256Hex(
+      absl::StrCat(kIssueMethod, "\n", request.SerializeAsString()));
+  CF_ASSIGN_OR_RETURN(
+      model::Job queued,
+      db_.RunInTransaction<model::Job>(
+          "issue_certificate",
+          [&](storage::Transaction& tx) -> absl::StatusOr<model::Job> {
+            if (!request_id.empty()) {
+              CF_ASSIGN_OR_RETURN(auto earlier,
+                                  storage::RequestIdRepository::Claim(
+                                      tx, request_id, kIssueMethod, digest));
+              if (earlier) {
+                CF_RETURN_IF_ERROR(
+                    CheckSameRequest(*earlier, kIssueMethod, digest));
+                int64_t id = 0;
+                if (!absl::SimpleAtoi(earlier->resource_id, &id)) {
+                  return absl::InternalError("request_id: bad stored record");
+                }
+                return storage::JobRepository::Get(tx, id);
+              }
+            }
+            CF_ASSIGN_OR_RETURN(storage::EnqueuedJob enqueued,
+                                storage::JobRepository::Enqueue(tx, job));
+            if (!request_id.empty()) {
+              CF_RETURN_IF_ERROR(storage::RequestIdRepository::Complete(
+                  tx, request_id, absl::StrCat(enqueued.id), 0));
+            }
+            return storage::JobRepository::Get(tx, enqueued.id);
+          }));
+  return operations_.ToOperation(queued);
 }
 
 absl::StatusOr<v1::Certificate> CertificateApi::GetCertificate(

@@ -7,7 +7,9 @@
 #include "absl/status/statusor.h"
 #include "certferry/v1/certificate_service.pb.h"
 #include "common/clock.h"
+#include "issuers/certificate_authorities.h"
 #include "pki/key_envelope.h"
+#include "service/operation_api.h"
 #include "storage/database.h"
 
 namespace certferry::service {
@@ -17,17 +19,25 @@ struct CertificateApiConfig {
   size_t max_private_key_pem_bytes = 16 * 1024;
   int default_page_size = 50;
   int max_page_size = 1000;
+  int max_names_per_certificate = 100;
+  absl::Duration default_validity = absl::Hours(24 * 90);
+  int issue_max_attempts = 5;
 };
 
 class CertificateApi {
  public:
-  // `db`, `keys` and `clock` must outlive this object.
+  // Every reference must outlive this object.
   CertificateApi(storage::Database& db, const pki::KeyRing& keys,
-                 const Clock& clock, CertificateApiConfig config = {});
+                 const Clock& clock, issuers::CertificateAuthorities& cas,
+                 OperationApi& operations, CertificateApiConfig config = {});
 
   // See certferry.v1.CertificateService.ImportCertificate for the contract.
   absl::StatusOr<v1::Certificate> ImportCertificate(
       const v1::ImportCertificateRequest& request);
+
+  // See certferry.v1.CertificateService.IssueCertificate.
+  absl::StatusOr<v1::Operation> IssueCertificate(
+      const v1::IssueCertificateRequest& request);
 
   // See certferry.v1.CertificateService.GetCertificate.
   absl::StatusOr<v1::Certificate> GetCertificate(
@@ -41,6 +51,8 @@ class CertificateApi {
   storage::Database& db_;
   const pki::KeyRing& keys_;
   const Clock& clock_;
+  issuers::CertificateAuthorities& cas_;
+  OperationApi& operations_;
   CertificateApiConfig config_;
 };
 

@@ -1,23 +1,19 @@
 #include "service/certificate_service.h"
 
-#include "service/grpc_status.h"
+#include "service/grpc_reply.h"
 
 namespace certferry::service {
-namespace {
-
-template <typename T>
-grpc::Status Reply(absl::StatusOr<T> result, T* response) {
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *response = *std::move(result);
-  return grpc::Status::OK;
-}
-
-}  // namespace
 
 grpc::Status CertificateServiceImpl::ImportCertificate(
     grpc::ServerContext* context, const v1::ImportCertificateRequest* request,
     v1::Certificate* response) {
   return Reply(api_.ImportCertificate(*request), response);
+}
+
+grpc::Status CertificateServiceImpl::IssueCertificate(
+    grpc::ServerContext* context, const v1::IssueCertificateRequest* request,
+    v1::Operation* response) {
+  return Reply(api_.IssueCertificate(*request), response);
 }
 
 grpc::Status CertificateServiceImpl::GetCertificate(

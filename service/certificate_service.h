@@ -17,6 +17,9 @@ class CertificateServiceImpl final : public v1::CertificateService::Service {
   grpc::Status ImportCertificate(grpc::ServerContext* context,
                                  const v1::ImportCertificateRequest* request,
                                  v1::Certificate* response) override;
+  grpc::Status IssueCertificate(grpc::ServerContext* context,
+                                const v1::IssueCertificateRequest* request,
+                                v1::Operation* response) override;
   grpc::Status GetCertificate(grpc::ServerContext* context,
                               const v1::GetCertificateRequest* request,
                               v1::Certificate* response) override;

@@ -2,9 +2,10 @@
 
 #include <pqxx/pqxx>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "storage/pg_values.h"
+#include "storage/private_key_repository.h"
 #include "storage/queries/certificate_queries.h"
 
 namespace certferry::storage {
@@ -58,18 +59,16 @@ absl::StatusOr<Certificate> CertificateRepository::AddVersion(
   const int version = certificate[1].as<int>() + 1;
 
   const model::EncryptedPrivateKey& key = input.private_key;
-  t.exec_prepared0(queries::kInsertPrivateKey.name, key.id, key.kek_id,
-                   absl::BytesToHexString(key.nonce),
-                   absl::BytesToHexString(key.ciphertext));
+  CF_RETURN_IF_ERROR(PrivateKeyRepository::Insert(tx, key));
 
   const model::CertificateVersion& v = input.version;
-  t.exec_prepared0(queries::kInsertCertificateVersion.name, id, version,
-                   v.chain_pem, v.chain_length, v.serial_number,
-                   v.sha256_fingerprint, v.subject, v.issuer,
-                   ToTextArrayLiteral(v.dns_names),
-                   ToTextArrayLiteral(v.ip_addresses),
-                   ToTimestampText(v.not_before), ToTimestampText(v.not_after),
-                   v.key_type, v.key_bits, SourceText(v.source), key.id);
+  t.exec_prepared0(
+      queries::kInsertCertificateVersion.name, id, version, v.chain_pem,
+      v.chain_length, v.serial_number, v.sha256_fingerprint, v.subject,
+      v.issuer, ToTextArrayLiteral(v.dns_names),
+      ToTextArrayLiteral(v.ip_addresses), ToTimestampText(v.not_before),
+      ToTimestampText(v.not_after), v.key_type, v.key_bits,
+      SourceText(v.source), key.id, input.issued_by_job_id, input.issuer_ca_id);
   t.exec_prepared0(queries::kSetLatestVersion.name, id, version,
                    ToTextArrayLiteral(v.dns_names),
                    ToTimestampText(v.not_after));
@@ -109,18 +108,20 @@ absl::StatusOr<std::vector<Certificate>> CertificateRepository::List(
 absl::StatusOr<model::EncryptedPrivateKey> CertificateRepository::GetPrivateKey(
     Transaction& tx, const std::string& certificate_id, int version) {
   const pqxx::result rows = tx.pqxx().exec_prepared(
-      queries::kLoadPrivateKey.name, certificate_id, version);
+      queries::kGetVersionKeyId.name, certificate_id, version);
   if (rows.empty()) {
-    return absl::NotFoundError(absl::StrCat("private key of certificate ",
-                                            certificate_id, " version ",
-                                            version, " not found"));
+    return absl::NotFoundError(absl::StrCat(
+        "certificate ", certificate_id, " version ", version, " not found"));
   }
-  model::EncryptedPrivateKey key;
-  key.id = rows[0][0].as<std::string>();
-  key.kek_id = rows[0][1].as<std::string>();
-  key.nonce = absl::HexStringToBytes(rows[0][2].as<std::string>());
-  key.ciphertext = absl::HexStringToBytes(rows[0][3].as<std::string>());
-  return key;
+  return PrivateKeyRepository::Get(tx, rows[0][0].as<std::string>());
+}
+
+absl::StatusOr<std::optional<Certificate>>
+CertificateRepository::FindIssuedByJob(Transaction& tx, int64_t job_id) {
+  const pqxx::result rows =
+      tx.pqxx().exec_prepared(queries::kFindVersionByJob.name, job_id);
+  if (rows.empty()) return std::nullopt;
+  return Get(tx, rows[0][0].as<std::string>(), rows[0][1].as<int>());
 }
 
 }  // namespace certferry::storage

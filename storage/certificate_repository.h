@@ -5,6 +5,7 @@
 // compose atomically with others (request ids, audit). Stateless and
 // thread-safe; database errors map as StatusFromDatabaseError.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,8 @@ struct NewCertificateVersion {
   std::string certificate_name;
   model::CertificateVersion version;  // `version` and `create_time` ignored
   model::EncryptedPrivateKey private_key;
+  int64_t issued_by_job_id = 0;  // 0: not issued by a job
+  std::string issuer_ca_id;      // empty: not from a built-in CA
 };
 
 struct CertificateListQuery {
@@ -50,6 +53,10 @@ class CertificateRepository {
   // by name, after query.after_name.
   static absl::StatusOr<std::vector<model::Certificate>> List(
       Transaction& tx, const CertificateListQuery& query);
+
+  // The certificate version issued by job `job_id`, if any.
+  static absl::StatusOr<std::optional<model::Certificate>> FindIssuedByJob(
+      Transaction& tx, int64_t job_id);
 
   // The sealed private key of one version. NOT_FOUND if absent.
   static absl::StatusOr<model::EncryptedPrivateKey> GetPrivateKey(

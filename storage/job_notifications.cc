@@ -39,9 +39,9 @@ struct JobNotificationListener::State {
       receiver.reset();
       conn.reset();
       std::string what = e.what();
-      return absl::UnavailableError(absl::StrCat(
-          "job notifications: cannot connect: ",
-          what.substr(0, what.find('\n'))));
+      return absl::UnavailableError(
+          absl::StrCat("job notifications: cannot connect: ",
+                       what.substr(0, what.find('\n'))));
     }
   }
 };

@@ -13,13 +13,12 @@ namespace {
 
 template <typename T, typename F>
 std::string ArrayLiteral(const std::vector<T>& items, F field) {
-  return absl::StrCat(
-      "{",
-      absl::StrJoin(items, ",",
-                    [&](std::string* out, const T& item) {
-                      absl::StrAppend(out, field(item));
-                    }),
-      "}");
+  return absl::StrCat("{",
+                      absl::StrJoin(items, ",",
+                                    [&](std::string* out, const T& item) {
+                                      absl::StrAppend(out, field(item));
+                                    }),
+                      "}");
 }
 
 std::string IdArray(const std::vector<LeaseRef>& leases) {
@@ -93,9 +92,9 @@ absl::StatusOr<std::vector<int64_t>> JobRepository::EnqueueMany(
     payloads.push_back(job.payload_json);
   }
   pqxx::transaction_base& t = tx.pqxx();
-  const pqxx::result rows = t.exec_prepared(
-      queries::kEnqueueJobsBulk.name, ToTextArrayLiteral(kinds),
-      ToTextArrayLiteral(payloads), jobs.front().max_attempts);
+  const pqxx::result rows =
+      t.exec_prepared(queries::kEnqueueJobsBulk.name, ToTextArrayLiteral(kinds),
+                      ToTextArrayLiteral(payloads), jobs.front().max_attempts);
   for (const auto& row : rows) ids.push_back(row[0].as<int64_t>());
   t.exec_prepared(queries::kNotifyJobs.name);
   return ids;
@@ -121,8 +120,9 @@ absl::StatusOr<std::vector<ClaimedJob>> JobRepository::Claim(
     claimed.push_back(std::move(job));
   }
   // UPDATE ... RETURNING does not keep the subquery's order.
-  std::sort(claimed.begin(), claimed.end(),
-            [](const ClaimedJob& a, const ClaimedJob& b) { return a.id < b.id; });
+  std::sort(
+      claimed.begin(), claimed.end(),
+      [](const ClaimedJob& a, const ClaimedJob& b) { return a.id < b.id; });
   return claimed;
 }
 
@@ -166,9 +166,8 @@ absl::StatusOr<int> JobRepository::CompleteFailed(
     errors.push_back(f.error);
   }
   auto bools = [&](auto member) {
-    return ArrayLiteral(failures, [&](const JobFailure& f) {
-      return (f.*member) ? "t" : "f";
-    });
+    return ArrayLiteral(
+        failures, [&](const JobFailure& f) { return (f.*member) ? "t" : "f"; });
   };
   return static_cast<int>(
       tx.pqxx()

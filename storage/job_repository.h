@@ -57,9 +57,9 @@ struct JobSuccess {
 struct JobFailure {
   LeaseRef lease;
   std::string error;
-  int error_code = 0;       // absl::StatusCode
-  bool permanent = false;   // no retry
-  bool cancelled = false;   // ends in `cancelled`
+  int error_code = 0;      // absl::StatusCode
+  bool permanent = false;  // no retry
+  bool cancelled = false;  // ends in `cancelled`
   absl::Duration retry_delay;
 };
 

@@ -1,5 +1,6 @@
 #include "storage/sql_statement.h"
 
+#include "storage/queries/certificate_authority_queries.h"
 #include "storage/queries/certificate_queries.h"
 #include "storage/queries/job_queries.h"
 #include "storage/queries/request_id_queries.h"
@@ -14,7 +15,15 @@ const std::vector<SqlStatement>& AllSqlStatements() {
       queries::kSetLatestVersion,
       queries::kGetCertificate,
       queries::kListCertificates,
-      queries::kLoadPrivateKey,
+      queries::kGetVersionKeyId,
+      queries::kGetPrivateKeyById,
+      queries::kFindVersionByJob,
+      queries::kInsertCertificateAuthority,
+      queries::kClearDefaultCertificateAuthority,
+      queries::kSetDefaultCertificateAuthority,
+      queries::kGetCertificateAuthority,
+      queries::kGetDefaultCertificateAuthority,
+      queries::kListCertificateAuthorities,
       queries::kClaimRequestId,
       queries::kGetRequestId,
       queries::kCompleteRequestId,

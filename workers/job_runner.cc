@@ -55,7 +55,8 @@ absl::Status JobRunner::Start() {
   std::unique_ptr<storage::JobNotificationListener> listener;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (started_) return absl::FailedPreconditionError("runner already started");
+    if (started_)
+      return absl::FailedPreconditionError("runner already started");
     if (handlers_.empty()) {
       return absl::FailedPreconditionError("no job handlers registered");
     }
@@ -64,9 +65,9 @@ absl::Status JobRunner::Start() {
                       storage::JobNotificationListener::Open(database_url_));
   std::lock_guard<std::mutex> lock(mu_);
   started_ = true;
-  listener_ = std::thread(
-      [this, l = std::shared_ptr<storage::JobNotificationListener>(
-                 std::move(listener))] {
+  listener_ =
+      std::thread([this, l = std::shared_ptr<storage::JobNotificationListener>(
+                             std::move(listener))] {
         while (true) {
           {
             std::lock_guard<std::mutex> lock(mu_);
@@ -109,7 +110,8 @@ void JobRunner::DispatchLoop() {
     if (!has_room()) continue;
     if (!woken) wake_ = true;  // poll: try once
     wake_ = false;
-    const int limit = std::min(capacity - busy_ - reserved_, config_.claim_batch);
+    const int limit =
+        std::min(capacity - busy_ - reserved_, config_.claim_batch);
     reserved_ += limit;
     lock.unlock();
     auto claimed = db_.RunInTransaction<std::vector<storage::ClaimedJob>>(
@@ -120,7 +122,8 @@ void JobRunner::DispatchLoop() {
     lock.lock();
     reserved_ -= limit;
     if (!claimed.ok()) {
-      LogWarning(absl::StrCat("claiming jobs failed: ", claimed.status().message()));
+      LogWarning(
+          absl::StrCat("claiming jobs failed: ", claimed.status().message()));
       continue;  // retried at the next poll
     }
     for (storage::ClaimedJob& job : *claimed) {
@@ -129,11 +132,10 @@ void JobRunner::DispatchLoop() {
       running->context = std::make_unique<JobContext>(
           job.id, job.attempt, job.max_attempts, job.payload_json,
           [this, lease](const std::string& note) {
-            (void)db_.RunAutocommit("set_job_progress",
-                                    [&](storage::Transaction& tx) {
-                                      return storage::JobRepository::SetProgress(
-                                          tx, lease, note);
-                                    });
+            (void)db_.RunAutocommit(
+                "set_job_progress", [&](storage::Transaction& tx) {
+                  return storage::JobRepository::SetProgress(tx, lease, note);
+                });
           });
       if (job.cancel_requested) running->context->RequestCancel();
       running->job = std::move(job);
@@ -161,8 +163,8 @@ void JobRunner::WorkerLoop() {
     lock.lock();
     active_.erase(running->job.id);
     --busy_;
-    if (wake_ && pending_.size() < static_cast<size_t>(std::max(
-                                       1, config_.worker_threads))) {
+    if (wake_ && pending_.size() <
+                     static_cast<size_t>(std::max(1, config_.worker_threads))) {
       dispatch_cv_.notify_one();
     }
     if (stopping_) idle_cv_.notify_all();

@@ -38,9 +38,9 @@ class JobRunner {
   struct Stats {
     int64_t claimed = 0;
     int64_t succeeded = 0;
-    int64_t failed = 0;     // ended in failure (permanent or out of attempts
-                            // as far as this process knows)
-    int64_t retried = 0;    // failed attempts scheduled again
+    int64_t failed = 0;   // ended in failure (permanent or out of attempts
+                          // as far as this process knows)
+    int64_t retried = 0;  // failed attempts scheduled again
     int64_t cancelled = 0;
   };
 

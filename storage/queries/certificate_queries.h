@@ -21,9 +21,11 @@ inline constexpr SqlStatement kInsertCertificateVersion{
 INSERT INTO certificate_versions (
   certificate_id, version, chain_pem, chain_length, serial_number,
   sha256_fingerprint, subject, issuer, dns_names, ip_addresses, not_before,
-  not_after, key_type, key_bits, source, private_key_id)
+  not_after, key_type, key_bits, source, private_key_id, issued_by_job_id,
+  issuer_ca_id)
 VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9::text[], $10::text[],
-        $11::timestamptz, $12::timestamptz, $13, $14, $15, $16::uuid))sql"};
+        $11::timestamptz, $12::timestamptz, $13, $14, $15, $16::uuid,
+        NULLIF($17, 0), NULLIF($18, '')::uuid))sql"};
 
 inline constexpr SqlStatement kSetLatestVersion{"set_latest_version", R"sql(
 UPDATE certificates
@@ -67,9 +69,17 @@ inline constexpr SqlStatement kListCertificates{
 
 #undef CERTFERRY_CERTIFICATE_COLUMNS
 
-inline constexpr SqlStatement kLoadPrivateKey{"load_private_key", R"sql(
-SELECT k.id::text, k.kek_id, encode(k.nonce, 'hex'), encode(k.ciphertext, 'hex')
-FROM certificate_versions v JOIN private_keys k ON k.id = v.private_key_id
-WHERE v.certificate_id = $1::uuid AND v.version = $2)sql"};
+inline constexpr SqlStatement kGetVersionKeyId{"get_version_key_id", R"sql(
+SELECT private_key_id::text FROM certificate_versions
+WHERE certificate_id = $1::uuid AND version = $2)sql"};
+
+inline constexpr SqlStatement kGetPrivateKeyById{"get_private_key_by_id", R"sql(
+SELECT id::text, kek_id, encode(nonce, 'hex'), encode(ciphertext, 'hex')
+FROM private_keys WHERE id = $1::uuid)sql"};
+
+// The version a job issued, if it got that far (re-runs find it here).
+inline constexpr SqlStatement kFindVersionByJob{"find_version_by_job", R"sql(
+SELECT certificate_id::text, version FROM certificate_versions
+WHERE issued_by_job_id = $1)sql"};
 
 }  // namespace certferry::storage::queries

@@ -61,8 +61,8 @@ FROM unnest($2::bigint[], $3::bigint[]) AS r(id, token)
 WHERE j.id = r.id AND j.lease_token = r.token AND j.lease_owner = $1
 RETURNING j.id, j.cancel_requested)sql"};
 
-inline constexpr SqlStatement kCompleteJobsSucceeded{
-    "complete_jobs_succeeded", R"sql(
+inline constexpr SqlStatement kCompleteJobsSucceeded{"complete_jobs_succeeded",
+                                                     R"sql(
 UPDATE jobs j
 SET state = 'succeeded', result = r.result::jsonb, progress = '',
     lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
@@ -143,15 +143,15 @@ inline constexpr SqlStatement kCountJobsByState{
     "SELECT state, count(*) FROM jobs WHERE ($1::text = '' OR kind = $1::text) "
     "GROUP BY state"};
 
-#define CERTFERRY_JOB_COLUMNS                                               \
-  "id, kind, payload::text, state, priority, "                              \
+#define CERTFERRY_JOB_COLUMNS                                                \
+  "id, kind, payload::text, state, priority, "                               \
   "(extract(epoch FROM run_at) * 1000000)::bigint, attempts, max_attempts, " \
-  "coalesce(lease_owner, ''), cancel_requested, progress, "                 \
-  "coalesce(last_error, ''), coalesce(last_error_code, 0), "                \
-  "coalesce(result::text, ''), coalesce(idempotency_key, ''), "             \
-  "(extract(epoch FROM created_at) * 1000000)::bigint, "                    \
-  "(extract(epoch FROM updated_at) * 1000000)::bigint, "                    \
-  "(extract(epoch FROM started_at) * 1000000)::bigint, "                    \
+  "coalesce(lease_owner, ''), cancel_requested, progress, "                  \
+  "coalesce(last_error, ''), coalesce(last_error_code, 0), "                 \
+  "coalesce(result::text, ''), coalesce(idempotency_key, ''), "              \
+  "(extract(epoch FROM created_at) * 1000000)::bigint, "                     \
+  "(extract(epoch FROM updated_at) * 1000000)::bigint, "                     \
+  "(extract(epoch FROM started_at) * 1000000)::bigint, "                     \
   "(extract(epoch FROM finished_at) * 1000000)::bigint "
 
 inline constexpr SqlStatement kGetJob{
@@ -159,12 +159,11 @@ inline constexpr SqlStatement kGetJob{
 
 // Newest first; keyset on id. Empty filters are off; $1 = 0: from the top.
 inline constexpr SqlStatement kListJobs{
-    "list_jobs",
-    "SELECT " CERTFERRY_JOB_COLUMNS
-    "FROM jobs WHERE ($1::bigint = 0 OR id < $1::bigint) "
-    "AND ($2::text = '' OR state = $2::text) "
-    "AND ($3::text = '' OR kind = $3::text) "
-    "ORDER BY id DESC LIMIT $4::integer"};
+    "list_jobs", "SELECT " CERTFERRY_JOB_COLUMNS
+                 "FROM jobs WHERE ($1::bigint = 0 OR id < $1::bigint) "
+                 "AND ($2::text = '' OR state = $2::text) "
+                 "AND ($3::text = '' OR kind = $3::text) "
+                 "ORDER BY id DESC LIMIT $4::integer"};
 
 #undef CERTFERRY_JOB_COLUMNS
 

@@ -20,6 +20,7 @@
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "pki/digest.h"
+#include "tests/support/daemon.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/test_database.h"
@@ -35,14 +36,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using HealthResponse = grpc::health::v1::HealthCheckResponse;
 
-// One running certferryd with its own database and KEK.
-struct Daemon {
-  testing::TestDatabase database;
-  std::string kek_path;
-  std::optional<testing::Subprocess> process;
-  int port = 0;
-  std::string address() const { return absl::StrCat("127.0.0.1:", port); }
-};
+using testing::Daemon;
 
 std::string TempPath(const std::string& name) {
   return absl::StrCat(::testing::TempDir(), "certferry-e2e-", getpid(), "-",
@@ -56,34 +50,8 @@ void WriteFile(const std::string& path, const std::string& content) {
 
 // Starts certferryd on an empty database (it migrates it) and a free port.
 void StartDaemon(Daemon* daemon, std::vector<std::string> extra_flags = {}) {
-  auto database = testing::CreateEmptyTestDatabase();
-  ASSERT_THAT(database, IsOk());
-  daemon->database = *database;
-  daemon->kek_path = TempPath(absl::StrCat(database->name, ".kek"));
-  auto kek =
-      testing::RunProgram({CERTFERRYD_PATH, "generate-kek", daemon->kek_path});
-  ASSERT_THAT(kek, IsOk());
-  ASSERT_EQ(kek->exit_code, 0) << kek->output;
-
-  std::vector<std::string> argv = {CERTFERRYD_PATH, "serve",
-                                   "--listen=127.0.0.1:0"};
-  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
-  auto process = testing::Subprocess::Start(
-      argv, {{"CERTFERRY_DATABASE_URL", database->dsn},
-             {"CERTFERRY_KEK_FILE", daemon->kek_path}});
-  ASSERT_THAT(process, IsOk());
-  daemon->process.emplace(*std::move(process));
-  const std::regex port_line(R"(serving on \S+ \(port (\d+)\))");
-  std::smatch match;
-  ASSERT_TRUE(testing::WaitFor([&] {
-    const std::string output = daemon->process->Output();
-    if (std::regex_search(output, match, port_line)) {
-      daemon->port = std::stoi(match[1]);
-      return true;
-    }
-    return false;
-  })) << "certferryd did not start:\n"
-      << daemon->process->Output();
+  daemon->binary = CERTFERRYD_PATH;
+  ASSERT_THAT(testing::StartNewDaemon(daemon, extra_flags), IsOk());
 }
 
 HealthResponse::ServingStatus CheckHealth(const std::string& address,

@@ -38,7 +38,11 @@ class CertificateApiTest : public ::testing::Test {
     auto kek = pki::KeyEncryptionKeyFromBytes(std::string(32, '\x42'));
     ASSERT_THAT(kek, IsOk());
     keys_ = std::make_unique<pki::KeyRing>(*std::move(kek));
-    api_ = std::make_unique<CertificateApi>(*db_, *keys_, clock_);
+    authorities_ =
+        std::make_unique<issuers::CertificateAuthorities>(*db_, *keys_, clock_);
+    operations_ = std::make_unique<OperationApi>(*db_);
+    api_ = std::make_unique<CertificateApi>(*db_, *keys_, clock_, *authorities_,
+                                            *operations_);
   }
 
   int Count(const std::string& table) {
@@ -67,6 +71,8 @@ class CertificateApiTest : public ::testing::Test {
   testing::FakeClock clock_;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<pki::KeyRing> keys_;
+  std::unique_ptr<issuers::CertificateAuthorities> authorities_;
+  std::unique_ptr<OperationApi> operations_;
   std::unique_ptr<CertificateApi> api_;
 };
 

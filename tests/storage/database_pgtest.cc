@@ -58,11 +58,14 @@ TEST_F(DatabaseTest, CommitsWhenBodySucceedsAndRollsBackWhenItFails) {
 TEST_F(DatabaseTest, AutocommitKeepsEachStatementEvenWhenTheBodyFails) {
   auto db = testing::ConnectTestDatabase(dsn_);
   ASSERT_THAT(db, IsOk());
-  EXPECT_THAT((*db)->RunAutocommit("autocommit", [](Transaction& tx) {
-    tx.pqxx().exec_params("INSERT INTO kv VALUES ($1, $2)", "kept", 1);
-    return absl::InternalError("after the insert");
-  }),
-              StatusIs(absl::StatusCode::kInternal));
+  EXPECT_THAT(
+      (*db)->RunAutocommit("autocommit",
+                           [](Transaction& tx) {
+                             tx.pqxx().exec_params(
+                                 "INSERT INTO kv VALUES ($1, $2)", "kept", 1);
+                             return absl::InternalError("after the insert");
+                           }),
+      StatusIs(absl::StatusCode::kInternal));
   EXPECT_EQ(*testing::QueryScalar(dsn_, "SELECT count(*) FROM kv"), "1");
 }
 

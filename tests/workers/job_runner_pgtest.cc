@@ -1,7 +1,5 @@
 // The job queue and runner against a real PostgreSQL.
 
-#include "workers/job_runner.h"
-
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -12,6 +10,7 @@
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_database.h"
 #include "tests/support/wait_for.h"
+#include "workers/job_runner.h"
 
 namespace certferry::workers {
 namespace {
@@ -62,8 +61,7 @@ class JobRunnerTest : public ::testing::Test {
 
   std::unique_ptr<JobRunner> StartRunner(std::shared_ptr<JobHandler> handler,
                                          WorkerConfig config) {
-    auto runner =
-        std::make_unique<JobRunner>(*db_, SecretString(dsn_), config);
+    auto runner = std::make_unique<JobRunner>(*db_, SecretString(dsn_), config);
     runner->RegisterHandler("test", std::move(handler));
     EXPECT_THAT(runner->Start(), IsOk());
     return runner;
@@ -80,8 +78,8 @@ class JobRunnerTest : public ::testing::Test {
   }
 
   model::Job Get(int64_t id) {
-    auto job = db_->RunInTransaction<model::Job>(
-        "get", [&](storage::Transaction& tx) {
+    auto job =
+        db_->RunInTransaction<model::Job>("get", [&](storage::Transaction& tx) {
           return storage::JobRepository::Get(tx, id);
         });
     EXPECT_THAT(job, IsOk());
@@ -228,8 +226,7 @@ TEST_F(JobRunnerTest, CancellingARunningJobIsCooperative) {
   auto handler = std::make_shared<FunctionHandler>(
       [&](JobContext& c) -> absl::StatusOr<std::string> {
         started = true;
-        if (!WaitFor([&] { return c.cancel_requested(); },
-                     absl::Seconds(20))) {
+        if (!WaitFor([&] { return c.cancel_requested(); }, absl::Seconds(20))) {
           return absl::InternalError("never asked to cancel");
         }
         return absl::CancelledError("stopped on request");
@@ -265,8 +262,8 @@ TEST_F(JobRunnerTest, ExpiredLeaseOfACrashedWorkerIsTakenUpAgain) {
   EXPECT_EQ(Get(id).attempts, 2);
 
   // The dead worker's late completion is fenced out by its stale token.
-  auto stale = db_->RunInTransaction<int>(
-      "stale", [&](storage::Transaction& tx) {
+  auto stale =
+      db_->RunInTransaction<int>("stale", [&](storage::Transaction& tx) {
         return storage::JobRepository::CompleteFailed(
             tx, {{.lease = {id, (*claimed)[0].lease_token},
                   .error = "late",

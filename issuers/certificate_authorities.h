@@ -1,0 +1,93 @@
+#pragma once
+
+// certferry's built-in certificate authorities: creating root and
+// intermediate CAs (keys generated here and stored sealed) and issuing leaf
+// certificates from them. Thread-safe; decrypted CA keys are cached in
+// memory per CA so issuing does not open the key for every certificate.
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "common/secret_string.h"
+#include "model/certificate.h"
+#include "model/certificate_authority.h"
+#include "pki/certificate_signer.h"
+#include "pki/key_envelope.h"
+#include "pki/key_generation.h"
+#include "storage/database.h"
+
+namespace certferry::issuers {
+
+struct CreateAuthorityParams {
+  std::string name;
+  std::string common_name;  // defaults to name
+  std::string organization;
+  std::string parent;  // id or name; empty for a root
+  pki::KeyType key_type = pki::KeyType::kEcdsaP256;
+  std::optional<absl::Duration> validity;  // default 10 y root, 5 y inter.
+  bool make_default = false;
+};
+
+struct IssueParams {
+  std::vector<std::string> names;  // validated, normalised
+  pki::KeyType key_type = pki::KeyType::kEcdsaP256;
+  absl::Duration validity;
+};
+
+struct IssuedCertificate {
+  std::string chain_pem;  // leaf, then intermediates (no root)
+  SecretString private_key_pem;
+};
+
+class CertificateAuthorities {
+ public:
+  // All references must outlive this object.
+  CertificateAuthorities(storage::Database& db, const pki::KeyRing& keys,
+                         const Clock& clock);
+
+  // Generates the key, creates and stores the CA. INVALID_ARGUMENT for a
+  // validity the parent cannot cover; NOT_FOUND for an unknown parent;
+  // ALREADY_EXISTS for a taken name.
+  absl::StatusOr<model::CertificateAuthority> Create(
+      const CreateAuthorityParams& params);
+
+  // By id or name; NOT_FOUND.
+  absl::StatusOr<model::CertificateAuthority> Get(
+      const std::string& id_or_name);
+  // The default CA; NOT_FOUND (saying how to create one) if none.
+  absl::StatusOr<model::CertificateAuthority> GetDefault();
+  absl::StatusOr<std::vector<model::CertificateAuthority>> List();
+
+  // Signs a new certificate for `params` under `ca`. INVALID_ARGUMENT if
+  // the validity outlives the CA.
+  absl::StatusOr<IssuedCertificate> Issue(const model::CertificateAuthority& ca,
+                                          const IssueParams& params);
+
+  // The root certificate (last block) of a CA chain.
+  static std::string RootOf(const std::string& chain_pem);
+
+ private:
+  absl::StatusOr<std::shared_ptr<const pki::CertificateSigner>> Signer(
+      const model::CertificateAuthority& ca);
+  absl::StatusOr<model::EncryptedPrivateKey> Seal(const SecretString& key_pem);
+
+  storage::Database& db_;
+  const pki::KeyRing& keys_;
+  const Clock& clock_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<const pki::CertificateSigner>>
+      signers_;  // by CA id
+};
+
+// Associated data binding a sealed key to its own row, so a ciphertext
+// copied onto another key row does not decrypt.
+std::string PrivateKeyAad(const std::string& key_id);
+
+}  // namespace certferry::issuers

@@ -1,0 +1,333 @@
+#include "pki/certificate_signer.h"
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <ctime>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/status_macros.h"
+#include "pki/names.h"
+
+namespace certferry::pki {
+namespace {
+
+using X509Ptr = std::unique_ptr<X509, decltype(&X509_free)>;
+using PkeyPtr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
+using BioPtr = std::unique_ptr<BIO, decltype(&BIO_free)>;
+
+// OpenSSL's error queue is per thread; leave it empty for the next caller.
+struct ErrorQueueGuard {
+  ~ErrorQueueGuard() { ERR_clear_error(); }
+};
+
+int RefusePassphrase(char*, int, int, void*) { return -1; }
+
+std::string Rfc3339(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+}
+
+absl::StatusOr<PkeyPtr> ParseKey(const SecretString& pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.Reveal().data(),
+                             static_cast<int>(pem.Reveal().size())),
+             BIO_free);
+  PkeyPtr key(
+      PEM_read_bio_PrivateKey(bio.get(), nullptr, RefusePassphrase, nullptr),
+      EVP_PKEY_free);
+  if (key == nullptr) {
+    return absl::InvalidArgumentError(
+        "key: not an unencrypted PEM private key");
+  }
+  return key;
+}
+
+absl::StatusOr<X509Ptr> ParseCertificate(const std::string& pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())),
+             BIO_free);
+  X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr),
+               X509_free);
+  if (cert == nullptr) {
+    return absl::InvalidArgumentError("certificate: not a PEM certificate");
+  }
+  return cert;
+}
+
+absl::Time NotAfter(const X509* cert) {
+  struct tm tm = {};
+  ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm);
+  return absl::FromTimeT(timegm(&tm));
+}
+
+absl::Time NotBefore(const X509* cert) {
+  struct tm tm = {};
+  ASN1_TIME_to_tm(X509_get0_notBefore(cert), &tm);
+  return absl::FromTimeT(timegm(&tm));
+}
+
+absl::Status CheckValidity(absl::Time not_before, absl::Time not_after) {
+  if (not_after <= not_before) {
+    return absl::InvalidArgumentError(
+        "validity: ends before it starts; give a positive validity");
+  }
+  return absl::OkStatus();
+}
+
+// A positive, non-zero 128-bit serial from the CSPRNG.
+absl::Status SetRandomSerial(X509* cert) {
+  unsigned char bytes[16];
+  do {
+    if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
+      return absl::InternalError("random serial: RAND_bytes failed");
+    }
+    bytes[0] &= 0x7f;
+  } while (bytes[0] == 0 && bytes[1] == 0);
+  std::unique_ptr<BIGNUM, decltype(&BN_free)> bn(
+      BN_bin2bn(bytes, sizeof(bytes), nullptr), BN_free);
+  ASN1_INTEGER* serial = X509_get_serialNumber(cert);
+  if (bn == nullptr || BN_to_ASN1_INTEGER(bn.get(), serial) == nullptr) {
+    return absl::InternalError("random serial: conversion failed");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AddExtension(X509* cert, X509* issuer, int nid,
+                          const std::string& value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str());
+  if (ext == nullptr) {
+    return absl::InternalError(
+        absl::StrCat("adding extension ", OBJ_nid2sn(nid), " failed"));
+  }
+  const int added = X509_add_ext(cert, ext, -1);
+  X509_EXTENSION_free(ext);
+  if (added != 1) {
+    return absl::InternalError(
+        absl::StrCat("adding extension ", OBJ_nid2sn(nid), " failed"));
+  }
+  return absl::OkStatus();
+}
+
+// SHA-384 for P-384 keys (matching strength), SHA-256 otherwise.
+const EVP_MD* DigestFor(EVP_PKEY* key) {
+  if (EVP_PKEY_get_base_id(key) == EVP_PKEY_EC) {
+    const int bits = EVP_PKEY_get_bits(key);
+    if (bits >= 521) return EVP_sha512();
+    if (bits >= 384) return EVP_sha384();
+  }
+  return EVP_sha256();
+}
+
+absl::StatusOr<std::string> ToPem(X509* cert) {
+  BioPtr bio(BIO_new(BIO_s_mem()), BIO_free);
+  if (bio == nullptr || PEM_write_bio_X509(bio.get(), cert) != 1) {
+    return absl::InternalError("encoding the certificate failed");
+  }
+  BUF_MEM* mem = nullptr;
+  BIO_get_mem_ptr(bio.get(), &mem);
+  return std::string(mem->data, mem->length);
+}
+
+absl::StatusOr<X509Ptr> NewCertificate(EVP_PKEY* subject_key,
+                                       absl::Time not_before,
+                                       absl::Time not_after) {
+  X509Ptr cert(X509_new(), X509_free);
+  if (cert == nullptr || X509_set_version(cert.get(), 2) != 1) {
+    return absl::InternalError("creating a certificate failed");
+  }
+  CF_RETURN_IF_ERROR(SetRandomSerial(cert.get()));
+  if (ASN1_TIME_set(X509_getm_notBefore(cert.get()),
+                    absl::ToTimeT(not_before)) == nullptr ||
+      ASN1_TIME_set(X509_getm_notAfter(cert.get()), absl::ToTimeT(not_after)) ==
+          nullptr ||
+      X509_set_pubkey(cert.get(), subject_key) != 1) {
+    return absl::InternalError("setting certificate fields failed");
+  }
+  return cert;
+}
+
+absl::Status SetSubject(X509* cert, const std::string& common_name,
+                        const std::string& organization) {
+  X509_NAME* name = X509_get_subject_name(cert);
+  auto add = [&](const char* field, const std::string& value) {
+    return X509_NAME_add_entry_by_txt(
+               name, field, MBSTRING_UTF8,
+               reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1,
+               0) == 1;
+  };
+  if (!organization.empty() && !add("O", organization)) {
+    return absl::InvalidArgumentError("organization: not a valid name");
+  }
+  if (!common_name.empty() && !add("CN", common_name)) {
+    return absl::InvalidArgumentError("common_name: not a valid name");
+  }
+  return absl::OkStatus();
+}
+
+// CA extensions; `issuer` is the certificate itself for a root.
+absl::Status AddCaExtensions(X509* cert, X509* issuer, int path_length) {
+  std::string constraints = "critical,CA:TRUE";
+  if (path_length >= 0) absl::StrAppend(&constraints, ",pathlen:", path_length);
+  CF_RETURN_IF_ERROR(
+      AddExtension(cert, issuer, NID_basic_constraints, constraints));
+  CF_RETURN_IF_ERROR(AddExtension(cert, issuer, NID_key_usage,
+                                  "critical,keyCertSign,cRLSign"));
+  CF_RETURN_IF_ERROR(
+      AddExtension(cert, issuer, NID_subject_key_identifier, "hash"));
+  return AddExtension(cert, issuer, NID_authority_key_identifier,
+                      "keyid:always");
+}
+
+absl::Status Sign(X509* cert, EVP_PKEY* key) {
+  if (X509_sign(cert, key, DigestFor(key)) <= 0) {
+    return absl::InternalError("signing the certificate failed");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckCaSpec(const CaCertificateSpec& spec) {
+  if (spec.common_name.empty()) {
+    return absl::InvalidArgumentError("common_name: required");
+  }
+  if (spec.common_name.size() > 64) {
+    return absl::InvalidArgumentError(
+        "common_name: longer than 64 characters (the X.509 limit)");
+  }
+  return CheckValidity(spec.not_before, spec.not_after);
+}
+
+class CertificateSignerImpl final : public CertificateSigner {
+ public:
+  CertificateSignerImpl(X509Ptr cert, PkeyPtr key)
+      : cert_(std::move(cert)), key_(std::move(key)) {}
+
+  absl::Time not_before() const override { return NotBefore(cert_.get()); }
+  absl::Time not_after() const override { return NotAfter(cert_.get()); }
+
+  absl::StatusOr<std::string> SignIntermediate(
+      const SecretString& subject_key_pem,
+      const CaCertificateSpec& spec) const override {
+    ErrorQueueGuard guard;
+    CF_RETURN_IF_ERROR(CheckCaSpec(spec));
+    CF_RETURN_IF_ERROR(CheckWithinCa(spec.not_after));
+    CF_ASSIGN_OR_RETURN(PkeyPtr subject_key, ParseKey(subject_key_pem));
+    CF_ASSIGN_OR_RETURN(
+        X509Ptr cert,
+        NewCertificate(subject_key.get(), spec.not_before, spec.not_after));
+    CF_RETURN_IF_ERROR(
+        SetSubject(cert.get(), spec.common_name, spec.organization));
+    X509_set_issuer_name(cert.get(), X509_get_subject_name(cert_.get()));
+    CF_RETURN_IF_ERROR(
+        AddCaExtensions(cert.get(), cert_.get(), spec.path_length));
+    CF_RETURN_IF_ERROR(Sign(cert.get(), key_.get()));
+    return ToPem(cert.get());
+  }
+
+  absl::StatusOr<std::string> SignLeaf(const SecretString& leaf_key_pem,
+                                       const LeafSpec& spec) const override {
+    ErrorQueueGuard guard;
+    if (spec.names.empty()) {
+      return absl::InvalidArgumentError(
+          "domains: empty; a certificate needs at least one name");
+    }
+    CF_RETURN_IF_ERROR(CheckValidity(spec.not_before, spec.not_after));
+    CF_RETURN_IF_ERROR(CheckWithinCa(spec.not_after));
+    std::vector<std::string> alt_names;
+    for (size_t i = 0; i < spec.names.size(); ++i) {
+      CF_RETURN_IF_ERROR(ValidateCertificateName(
+          absl::StrCat("domains[", i, "]"), spec.names[i]));
+      alt_names.push_back(
+          absl::StrCat(IsIpAddress(spec.names[i]) ? "IP:" : "DNS:",
+                       NormalizeCertificateName(spec.names[i])));
+    }
+    CF_ASSIGN_OR_RETURN(PkeyPtr leaf_key, ParseKey(leaf_key_pem));
+    CF_ASSIGN_OR_RETURN(
+        X509Ptr cert,
+        NewCertificate(leaf_key.get(), spec.not_before, spec.not_after));
+    // CN is limited to 64 characters; longer first names live in the SAN
+    // only, which is what clients check anyway.
+    const std::string cn = NormalizeCertificateName(spec.names.front());
+    CF_RETURN_IF_ERROR(SetSubject(cert.get(), cn.size() <= 64 ? cn : "", ""));
+    X509_set_issuer_name(cert.get(), X509_get_subject_name(cert_.get()));
+    const bool empty_subject =
+        X509_NAME_entry_count(X509_get_subject_name(cert.get())) == 0;
+    CF_RETURN_IF_ERROR(AddExtension(
+        cert.get(), cert_.get(), NID_basic_constraints, "critical,CA:FALSE"));
+    const bool rsa = EVP_PKEY_get_base_id(leaf_key.get()) == EVP_PKEY_RSA;
+    CF_RETURN_IF_ERROR(
+        AddExtension(cert.get(), cert_.get(), NID_key_usage,
+                     rsa ? "critical,digitalSignature,keyEncipherment"
+                         : "critical,digitalSignature"));
+    CF_RETURN_IF_ERROR(
+        AddExtension(cert.get(), cert_.get(), NID_ext_key_usage, "serverAuth"));
+    CF_RETURN_IF_ERROR(
+        AddExtension(cert.get(), cert_.get(), NID_subject_alt_name,
+                     absl::StrCat(empty_subject ? "critical," : "",
+                                  absl::StrJoin(alt_names, ","))));
+    CF_RETURN_IF_ERROR(AddExtension(cert.get(), cert_.get(),
+                                    NID_subject_key_identifier, "hash"));
+    CF_RETURN_IF_ERROR(AddExtension(
+        cert.get(), cert_.get(), NID_authority_key_identifier, "keyid:always"));
+    CF_RETURN_IF_ERROR(Sign(cert.get(), key_.get()));
+    return ToPem(cert.get());
+  }
+
+ private:
+  absl::Status CheckWithinCa(absl::Time not_after) const {
+    const absl::Time ca_not_after = NotAfter(cert_.get());
+    if (not_after > ca_not_after) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("validity: ends ", Rfc3339(not_after),
+                       " after the CA's own notAfter ", Rfc3339(ca_not_after),
+                       "; shorten it"));
+    }
+    return absl::OkStatus();
+  }
+
+  X509Ptr cert_;
+  PkeyPtr key_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::string> CreateRootCaCertificate(
+    const SecretString& ca_key_pem, const CaCertificateSpec& spec) {
+  ErrorQueueGuard guard;
+  CF_RETURN_IF_ERROR(CheckCaSpec(spec));
+  CF_ASSIGN_OR_RETURN(PkeyPtr key, ParseKey(ca_key_pem));
+  CF_ASSIGN_OR_RETURN(
+      X509Ptr cert, NewCertificate(key.get(), spec.not_before, spec.not_after));
+  CF_RETURN_IF_ERROR(
+      SetSubject(cert.get(), spec.common_name, spec.organization));
+  X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get()));
+  CF_RETURN_IF_ERROR(AddCaExtensions(cert.get(), cert.get(), spec.path_length));
+  CF_RETURN_IF_ERROR(Sign(cert.get(), key.get()));
+  return ToPem(cert.get());
+}
+
+absl::StatusOr<std::unique_ptr<CertificateSigner>> CertificateSigner::Load(
+    const std::string& ca_cert_pem, const SecretString& ca_key_pem) {
+  ErrorQueueGuard guard;
+  CF_ASSIGN_OR_RETURN(X509Ptr cert, ParseCertificate(ca_cert_pem));
+  CF_ASSIGN_OR_RETURN(PkeyPtr key, ParseKey(ca_key_pem));
+  if (X509_check_private_key(cert.get(), key.get()) != 1) {
+    return absl::InvalidArgumentError(
+        "key: does not belong to the CA certificate");
+  }
+  if (X509_check_ca(cert.get()) < 1) {
+    return absl::InvalidArgumentError(
+        "certificate: not a CA certificate (basicConstraints CA:TRUE "
+        "missing)");
+  }
+  return std::unique_ptr<CertificateSigner>(
+      new CertificateSignerImpl(std::move(cert), std::move(key)));
+}
+
+}  // namespace certferry::pki

@@ -1,0 +1,72 @@
+#pragma once
+
+// Creating CA certificates and signing leaf certificates for the built-in
+// CA. OpenSSL only. Every certificate is X.509 v3 with a random 128-bit
+// (positive, 16-byte) serial, SHA-256 (ECDSA) or SHA-256 RSA signature
+// (RSA), subjectKeyIdentifier and authorityKeyIdentifier.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/secret_string.h"
+
+namespace certferry::pki {
+
+struct CaCertificateSpec {
+  std::string common_name;   // required
+  std::string organization;  // optional O=
+  absl::Time not_before;
+  absl::Time not_after;
+  // basicConstraints pathLenConstraint; -1 leaves it out.
+  int path_length = -1;
+};
+
+// A self-signed root: basicConstraints critical CA:TRUE, keyUsage critical
+// keyCertSign+cRLSign. Returns the certificate PEM. INVALID_ARGUMENT for an
+// empty common name, not_after <= not_before or an unparsable key.
+absl::StatusOr<std::string> CreateRootCaCertificate(
+    const SecretString& ca_key_pem, const CaCertificateSpec& spec);
+
+struct LeafSpec {
+  // DNS names (possibly "*.example.com") and IP addresses, in order; every
+  // one becomes a SAN (iPAddress for IPs, dNSName otherwise) and the first
+  // is the subject CN. Must not be empty.
+  std::vector<std::string> names;
+  absl::Time not_before;
+  absl::Time not_after;
+};
+
+// Holds a parsed CA certificate and key for signing many certificates
+// without re-parsing. Immutable after Load; thread-safe.
+class CertificateSigner {
+ public:
+  // INVALID_ARGUMENT if the PEMs do not parse, the key does not match the
+  // certificate, or the certificate is not a CA.
+  static absl::StatusOr<std::unique_ptr<CertificateSigner>> Load(
+      const std::string& ca_cert_pem, const SecretString& ca_key_pem);
+
+  virtual ~CertificateSigner() = default;
+
+  // The CA certificate's validity.
+  virtual absl::Time not_before() const = 0;
+  virtual absl::Time not_after() const = 0;
+
+  // An intermediate CA certificate for `subject_key_pem`, issued by this
+  // CA: extensions as for a root. INVALID_ARGUMENT if spec.not_after is
+  // after this CA's notAfter or the spec is invalid.
+  virtual absl::StatusOr<std::string> SignIntermediate(
+      const SecretString& subject_key_pem,
+      const CaCertificateSpec& spec) const = 0;
+
+  // A leaf: basicConstraints CA:FALSE, keyUsage critical digitalSignature
+  // (+keyEncipherment for RSA keys), extendedKeyUsage serverAuth, SANs per
+  // LeafSpec, issuer = this CA's subject. INVALID_ARGUMENT if names is
+  // empty, not_after <= not_before, or not_after is after the CA's notAfter.
+  virtual absl::StatusOr<std::string> SignLeaf(const SecretString& leaf_key_pem,
+                                               const LeafSpec& spec) const = 0;
+};
+
+}  // namespace certferry::pki

@@ -1,0 +1,36 @@
+#pragma once
+
+// Job kind "issue_certificate": issues a certificate from a built-in CA and
+// stores it as a new version. Exactly once in effect: the stored version
+// records its job id, so a re-run (after a crash between storing and
+// completing, or a concurrent duplicate run) returns the version already
+// stored instead of issuing another. Thread-safe.
+
+#include "issuers/certificate_authorities.h"
+#include "pki/key_envelope.h"
+#include "storage/database.h"
+#include "workers/job_handler.h"
+
+namespace certferry::workers {
+
+class IssueCertificateHandler final : public JobHandler {
+ public:
+  static constexpr char kKind[] = "issue_certificate";
+
+  // All references must outlive the handler.
+  IssueCertificateHandler(storage::Database& db,
+                          issuers::CertificateAuthorities& authorities,
+                          const pki::KeyRing& keys)
+      : db_(db), authorities_(authorities), keys_(keys) {}
+
+  // JobHandler. Payload: certferry.jobs.v1.IssueCertificatePayload as JSON;
+  // result: certferry.jobs.v1.IssueCertificateResult as JSON.
+  absl::StatusOr<std::string> Run(JobContext& context) override;
+
+ private:
+  storage::Database& db_;
+  issuers::CertificateAuthorities& authorities_;
+  const pki::KeyRing& keys_;
+};
+
+}  // namespace certferry::workers
