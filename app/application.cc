@@ -63,9 +63,10 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
   }
   app->operation_api_ =
       std::make_unique<service::OperationApi>(*app->database_);
+  app->job_notifier_ = std::make_unique<storage::JobNotifier>(*app->database_);
   app->certificate_api_ = std::make_unique<service::CertificateApi>(
       *app->database_, *app->keys_, app->clock_, *app->authorities_,
-      *app->operation_api_, cfg.certificates);
+      *app->operation_api_, *app->job_notifier_, cfg.certificates);
   app->authority_api_ = std::make_unique<service::CertificateAuthorityApi>(
       *app->database_, *app->authorities_);
   app->certificate_service_ =

@@ -56,6 +56,7 @@ class Application {
   std::unique_ptr<storage::Database> database_;
   std::unique_ptr<pki::KeyRing> keys_;
   std::unique_ptr<issuers::CertificateAuthorities> authorities_;
+  std::unique_ptr<storage::JobNotifier> job_notifier_;
   std::unique_ptr<service::OperationApi> operation_api_;
   std::unique_ptr<service::CertificateApi> certificate_api_;
   std::unique_ptr<service::CertificateAuthorityApi> authority_api_;

@@ -35,3 +35,24 @@ bench_pgbench_simple_update() {
   grep -E 'latency average|tps' "$bench_tmp/pgbench.txt" >&2
   awk '/^tps/{print $3; exit}' "$bench_tmp/pgbench.txt"
 }
+
+# bench_start_certferryd [FLAGS...]: generates a KEK and starts certferryd on
+# a free loopback port against bench_dsn; sets bench_port. Stopped by
+# bench_cleanup.
+bench_start_certferryd() {
+  "$CERTFERRY_BUILD/app/certferryd" generate-kek "$bench_tmp/kek" 2>/dev/null
+  CERTFERRY_DATABASE_URL="$bench_dsn" CERTFERRY_KEK_FILE="$bench_tmp/kek" \
+    "$CERTFERRY_BUILD/app/certferryd" serve --listen=127.0.0.1:0 "$@" \
+    >"$bench_tmp/server.log" 2>&1 &
+  bench_server_pid=$!
+  bench_port=""
+  for _ in $(seq 1 100); do
+    bench_port="$(sed -n 's/.*serving on .* (port \([0-9]*\)).*/\1/p' "$bench_tmp/server.log")"
+    [ -n "$bench_port" ] && return 0
+    kill -0 "$bench_server_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$bench_tmp/server.log" >&2
+  echo "certferryd did not start" >&2
+  return 1
+}

@@ -17,6 +17,7 @@ constexpr absl::Duration kDefaultRootValidity = absl::Hours(24 * 3650);
 constexpr absl::Duration kDefaultIntermediateValidity = absl::Hours(24 * 1825);
 // Backdating absorbs clock skew between us and relying parties.
 constexpr absl::Duration kBackdate = absl::Minutes(5);
+constexpr absl::Duration kRecordCacheTtl = absl::Seconds(5);
 
 std::vector<std::string> PemBlocks(const std::string& chain_pem) {
   std::vector<std::string> blocks;
@@ -143,19 +144,49 @@ absl::StatusOr<model::CertificateAuthority> CertificateAuthorities::Create(
   LogInfo(absl::StrCat("created certificate authority name=", stored.name,
                        " id=", stored.id, " subject=", stored.subject,
                        " default=", stored.is_default ? "yes" : "no"));
+  {
+    // The default (and is_default of the others) may have changed.
+    std::lock_guard<std::mutex> lock(mu_);
+    records_.clear();
+  }
   return stored;
 }
 
 absl::StatusOr<model::CertificateAuthority> CertificateAuthorities::Get(
     const std::string& id_or_name) {
-  return db_.RunAutocommit<model::CertificateAuthority>(
-      "get_certificate_authority", [&](storage::Transaction& tx) {
-        return storage::CertificateAuthorityRepository::Get(tx, id_or_name);
-      });
+  if (id_or_name.empty()) {
+    return absl::InvalidArgumentError("issuer: empty; give a CA id or name");
+  }
+  if (auto cached = Cached(id_or_name)) return *cached;
+  CF_ASSIGN_OR_RETURN(
+      model::CertificateAuthority ca,
+      db_.RunAutocommit<model::CertificateAuthority>(
+          "get_certificate_authority", [&](storage::Transaction& tx) {
+            return storage::CertificateAuthorityRepository::Get(tx, id_or_name);
+          }));
+  Remember(id_or_name, ca);
+  return ca;
+}
+
+std::optional<model::CertificateAuthority> CertificateAuthorities::Cached(
+    const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = records_.find(key);
+  if (it == records_.end() || absl::Now() >= it->second.expires) {
+    return std::nullopt;
+  }
+  return it->second.ca;
+}
+
+void CertificateAuthorities::Remember(const std::string& key,
+                                      const model::CertificateAuthority& ca) {
+  std::lock_guard<std::mutex> lock(mu_);
+  records_[key] = {ca, absl::Now() + kRecordCacheTtl};
 }
 
 absl::StatusOr<model::CertificateAuthority>
 CertificateAuthorities::GetDefault() {
+  if (auto cached = Cached("")) return *cached;
   CF_ASSIGN_OR_RETURN(
       std::optional<model::CertificateAuthority> ca,
       db_.RunAutocommit<std::optional<model::CertificateAuthority>>(
@@ -168,6 +199,7 @@ CertificateAuthorities::GetDefault() {
         "CreateCertificateAuthority (certferry ca create NAME) or name an "
         "issuer");
   }
+  Remember("", *ca);
   return *ca;
 }
 
@@ -223,10 +255,9 @@ absl::StatusOr<IssuedCertificate> CertificateAuthorities::Issue(
                      Rfc3339(ca.not_after), "); shorten it"));
   }
   IssuedCertificate issued;
-  CF_ASSIGN_OR_RETURN(issued.private_key_pem,
-                      pki::GeneratePrivateKey(params.key_type));
-  CF_ASSIGN_OR_RETURN(std::string leaf,
-                      signer->SignLeaf(issued.private_key_pem, spec));
+  CF_ASSIGN_OR_RETURN(pki::PrivateKey key, pki::GenerateKey(params.key_type));
+  CF_ASSIGN_OR_RETURN(std::string leaf, signer->SignLeaf(key, spec));
+  issued.private_key_pem = key.pem();
   // Leaf, then the CA chain without its root: what servers should send.
   std::vector<std::string> blocks = PemBlocks(ca.chain_pem);
   issued.chain_pem = leaf;

@@ -58,10 +58,13 @@ class CertificateAuthorities {
   absl::StatusOr<model::CertificateAuthority> Create(
       const CreateAuthorityParams& params);
 
-  // By id or name; NOT_FOUND.
+  // By id or name; NOT_FOUND. Found CAs are remembered for a few seconds
+  // (CA records do not change; this spares issuance a read per
+  // certificate).
   absl::StatusOr<model::CertificateAuthority> Get(
       const std::string& id_or_name);
-  // The default CA; NOT_FOUND (saying how to create one) if none.
+  // The default CA; NOT_FOUND (saying how to create one) if none. Cached
+  // like Get: another replica's new default is seen within seconds.
   absl::StatusOr<model::CertificateAuthority> GetDefault();
   absl::StatusOr<std::vector<model::CertificateAuthority>> List();
 
@@ -77,6 +80,8 @@ class CertificateAuthorities {
   absl::StatusOr<std::shared_ptr<const pki::CertificateSigner>> Signer(
       const model::CertificateAuthority& ca);
   absl::StatusOr<model::EncryptedPrivateKey> Seal(const SecretString& key_pem);
+  std::optional<model::CertificateAuthority> Cached(const std::string& key);
+  void Remember(const std::string& key, const model::CertificateAuthority& ca);
 
   storage::Database& db_;
   const pki::KeyRing& keys_;
@@ -84,6 +89,12 @@ class CertificateAuthorities {
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<const pki::CertificateSigner>>
       signers_;  // by CA id
+  struct CachedAuthority {
+    model::CertificateAuthority ca;
+    absl::Time expires;
+  };
+  // By the id or name asked for; "" holds the default.
+  std::map<std::string, CachedAuthority> records_;
 };
 
 // Associated data binding a sealed key to its own row, so a ciphertext

@@ -2,6 +2,8 @@
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -79,7 +81,8 @@ absl::Status CheckValidity(absl::Time not_before, absl::Time not_after) {
   return absl::OkStatus();
 }
 
-// A positive, non-zero 128-bit serial from the CSPRNG.
+// A positive 16-byte serial from the CSPRNG. The first octet is 0x01-0x7f:
+// a 0x00 first octet would be dropped and the serial encoded in 15 bytes.
 absl::Status SetRandomSerial(X509* cert) {
   unsigned char bytes[16];
   do {
@@ -87,7 +90,7 @@ absl::Status SetRandomSerial(X509* cert) {
       return absl::InternalError("random serial: RAND_bytes failed");
     }
     bytes[0] &= 0x7f;
-  } while (bytes[0] == 0 && bytes[1] == 0);
+  } while (bytes[0] == 0);
   std::unique_ptr<BIGNUM, decltype(&BN_free)> bn(
       BN_bin2bn(bytes, sizeof(bytes), nullptr), BN_free);
   ASN1_INTEGER* serial = X509_get_serialNumber(cert);
@@ -135,6 +138,38 @@ absl::StatusOr<std::string> ToPem(X509* cert) {
   return std::string(mem->data, mem->length);
 }
 
+// X509_set_pubkey encodes through OpenSSL 3's encoder framework, which
+// costs more than the rest of issuing a certificate. An EC key on a named
+// curve is set directly from its encoded point; anything else takes the
+// general path.
+bool SetPublicKey(X509* cert, EVP_PKEY* key) {
+  if (EVP_PKEY_get_base_id(key) == EVP_PKEY_EC) {
+    char group[64];
+    size_t group_length = 0;
+    unsigned char point[256];
+    size_t point_length = 0;
+    if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group,
+                                       sizeof(group), &group_length) == 1 &&
+        EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
+                                        point, sizeof(point),
+                                        &point_length) == 1) {
+      int curve = OBJ_sn2nid(group);
+      if (curve == NID_undef) curve = EC_curve_nist2nid(group);
+      auto* bits =
+          static_cast<unsigned char*>(OPENSSL_memdup(point, point_length));
+      if (curve != NID_undef && bits != nullptr &&
+          X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(cert),
+                                 OBJ_nid2obj(NID_X9_62_id_ecPublicKey),
+                                 V_ASN1_OBJECT, OBJ_nid2obj(curve), bits,
+                                 static_cast<int>(point_length)) == 1) {
+        return true;
+      }
+      OPENSSL_free(bits);
+    }
+  }
+  return X509_set_pubkey(cert, key) == 1;
+}
+
 absl::StatusOr<X509Ptr> NewCertificate(EVP_PKEY* subject_key,
                                        absl::Time not_before,
                                        absl::Time not_after) {
@@ -147,7 +182,7 @@ absl::StatusOr<X509Ptr> NewCertificate(EVP_PKEY* subject_key,
                     absl::ToTimeT(not_before)) == nullptr ||
       ASN1_TIME_set(X509_getm_notAfter(cert.get()), absl::ToTimeT(not_after)) ==
           nullptr ||
-      X509_set_pubkey(cert.get(), subject_key) != 1) {
+      !SetPublicKey(cert.get(), subject_key)) {
     return absl::InternalError("setting certificate fields failed");
   }
   return cert;
@@ -233,6 +268,19 @@ class CertificateSignerImpl final : public CertificateSigner {
   absl::StatusOr<std::string> SignLeaf(const SecretString& leaf_key_pem,
                                        const LeafSpec& spec) const override {
     ErrorQueueGuard guard;
+    CF_ASSIGN_OR_RETURN(PkeyPtr leaf_key, ParseKey(leaf_key_pem));
+    return SignLeafFor(leaf_key.get(), spec);
+  }
+
+  absl::StatusOr<std::string> SignLeaf(const PrivateKey& leaf_key,
+                                       const LeafSpec& spec) const override {
+    ErrorQueueGuard guard;
+    return SignLeafFor(leaf_key.native(), spec);
+  }
+
+ private:
+  absl::StatusOr<std::string> SignLeafFor(EVP_PKEY* leaf_key,
+                                          const LeafSpec& spec) const {
     if (spec.names.empty()) {
       return absl::InvalidArgumentError(
           "domains: empty; a certificate needs at least one name");
@@ -247,10 +295,8 @@ class CertificateSignerImpl final : public CertificateSigner {
           absl::StrCat(IsIpAddress(spec.names[i]) ? "IP:" : "DNS:",
                        NormalizeCertificateName(spec.names[i])));
     }
-    CF_ASSIGN_OR_RETURN(PkeyPtr leaf_key, ParseKey(leaf_key_pem));
-    CF_ASSIGN_OR_RETURN(
-        X509Ptr cert,
-        NewCertificate(leaf_key.get(), spec.not_before, spec.not_after));
+    CF_ASSIGN_OR_RETURN(X509Ptr cert, NewCertificate(leaf_key, spec.not_before,
+                                                     spec.not_after));
     // CN is limited to 64 characters; longer first names live in the SAN
     // only, which is what clients check anyway.
     const std::string cn = NormalizeCertificateName(spec.names.front());
@@ -260,7 +306,7 @@ class CertificateSignerImpl final : public CertificateSigner {
         X509_NAME_entry_count(X509_get_subject_name(cert.get())) == 0;
     CF_RETURN_IF_ERROR(AddExtension(
         cert.get(), cert_.get(), NID_basic_constraints, "critical,CA:FALSE"));
-    const bool rsa = EVP_PKEY_get_base_id(leaf_key.get()) == EVP_PKEY_RSA;
+    const bool rsa = EVP_PKEY_get_base_id(leaf_key) == EVP_PKEY_RSA;
     CF_RETURN_IF_ERROR(
         AddExtension(cert.get(), cert_.get(), NID_key_usage,
                      rsa ? "critical,digitalSignature,keyEncipherment"
@@ -279,7 +325,6 @@ class CertificateSignerImpl final : public CertificateSigner {
     return ToPem(cert.get());
   }
 
- private:
   absl::Status CheckWithinCa(absl::Time not_after) const {
     const absl::Time ca_not_after = NotAfter(cert_.get());
     if (not_after > ca_not_after) {
@@ -321,7 +366,9 @@ absl::StatusOr<std::unique_ptr<CertificateSigner>> CertificateSigner::Load(
     return absl::InvalidArgumentError(
         "key: does not belong to the CA certificate");
   }
-  if (X509_check_ca(cert.get()) < 1) {
+  // 1 is basicConstraints CA:TRUE; other non-zero results are legacy forms
+  // (v1 self-signed, keyUsage only) that X509_check_ca also calls a CA.
+  if (X509_check_ca(cert.get()) != 1) {
     return absl::InvalidArgumentError(
         "certificate: not a CA certificate (basicConstraints CA:TRUE "
         "missing)");

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/secret_string.h"
+#include "pki/key_generation.h"
 
 namespace certferry::pki {
 
@@ -66,6 +67,10 @@ class CertificateSigner {
   // LeafSpec, issuer = this CA's subject. INVALID_ARGUMENT if names is
   // empty, not_after <= not_before, or not_after is after the CA's notAfter.
   virtual absl::StatusOr<std::string> SignLeaf(const SecretString& leaf_key_pem,
+                                               const LeafSpec& spec) const = 0;
+  // The same for a key held parsed (no PEM decoding: the fast path for
+  // issuance).
+  virtual absl::StatusOr<std::string> SignLeaf(const PrivateKey& leaf_key,
                                                const LeafSpec& spec) const = 0;
 };
 

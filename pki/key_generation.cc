@@ -9,6 +9,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 
 namespace certferry::pki {
 namespace {
@@ -45,6 +46,11 @@ std::string KeyTypeName(KeyType type) {
 }
 
 absl::StatusOr<SecretString> GeneratePrivateKey(KeyType type) {
+  CF_ASSIGN_OR_RETURN(PrivateKey key, GenerateKey(type));
+  return key.pem();
+}
+
+absl::StatusOr<PrivateKey> GenerateKey(KeyType type) {
   EVP_PKEY* raw = nullptr;
   switch (type) {
     case KeyType::kEcdsaP256:
@@ -63,7 +69,7 @@ absl::StatusOr<SecretString> GeneratePrivateKey(KeyType type) {
       raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{4096});
       break;
   }
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(raw, EVP_PKEY_free);
+  std::shared_ptr<EVP_PKEY> key(raw, EVP_PKEY_free);
   if (key == nullptr) {
     ERR_clear_error();
     return absl::InternalError(
@@ -79,7 +85,8 @@ absl::StatusOr<SecretString> GeneratePrivateKey(KeyType type) {
   }
   BUF_MEM* mem = nullptr;
   BIO_get_mem_ptr(bio.get(), &mem);
-  return SecretString(std::string(mem->data, mem->length));
+  return PrivateKey(type, std::move(key),
+                    SecretString(std::string(mem->data, mem->length)));
 }
 
 }  // namespace certferry::pki

@@ -102,12 +102,14 @@ CertificateApi::CertificateApi(storage::Database& db, const pki::KeyRing& keys,
                                const Clock& clock,
                                issuers::CertificateAuthorities& cas,
                                OperationApi& operations,
+                               storage::JobNotifier& notifier,
                                CertificateApiConfig config)
     : db_(db),
       keys_(keys),
       clock_(clock),
       cas_(cas),
       operations_(operations),
+      notifier_(notifier),
       config_(config) {
   // An issuance operation's response is the certificate version it stored.
   operations_.RegisterResponse(
@@ -314,6 +316,7 @@ absl::StatusOr<v1::Operation> CertificateApi::IssueCertificate(
             }
             return storage::JobRepository::Get(tx, enqueued.id);
           }));
+  notifier_.JobsEnqueued();
   return operations_.ToOperation(queued);
 }
 

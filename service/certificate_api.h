@@ -11,6 +11,7 @@
 #include "pki/key_envelope.h"
 #include "service/operation_api.h"
 #include "storage/database.h"
+#include "storage/job_notifications.h"
 
 namespace certferry::service {
 
@@ -29,7 +30,8 @@ class CertificateApi {
   // Every reference must outlive this object.
   CertificateApi(storage::Database& db, const pki::KeyRing& keys,
                  const Clock& clock, issuers::CertificateAuthorities& cas,
-                 OperationApi& operations, CertificateApiConfig config = {});
+                 OperationApi& operations, storage::JobNotifier& notifier,
+                 CertificateApiConfig config = {});
 
   // See certferry.v1.CertificateService.ImportCertificate for the contract.
   absl::StatusOr<v1::Certificate> ImportCertificate(
@@ -53,6 +55,7 @@ class CertificateApi {
   const Clock& clock_;
   issuers::CertificateAuthorities& cas_;
   OperationApi& operations_;
+  storage::JobNotifier& notifier_;
   CertificateApiConfig config_;
 };
 

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "storage/job_repository.h"
 
 namespace certferry::storage {
 namespace {
@@ -85,6 +86,52 @@ bool JobNotificationListener::Wait(absl::Duration timeout) {
     s.receiver.reset();
     s.conn.reset();
     return false;
+  }
+}
+
+JobNotifier::JobNotifier(Database& db) : db_(db) {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+JobNotifier::~JobNotifier() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void JobNotifier::JobsEnqueued() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_ = true;
+  }
+  cv_.notify_one();
+}
+
+int64_t JobNotifier::sent() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return sent_;
+}
+
+void JobNotifier::Loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    cv_.wait(lock, [&] { return pending_ || stopping_; });
+    // Pending work is sent even when stopping, so no enqueue goes unheard.
+    if (!pending_) return;
+    pending_ = false;
+    lock.unlock();
+    absl::Status status = db_.RunAutocommit("notify_jobs", [](Transaction& tx) {
+      return JobRepository::NotifyWorkers(tx);
+    });
+    if (!status.ok()) {
+      LogWarning(absl::StrCat("job notification failed (workers poll): ",
+                              status.message()));
+    }
+    lock.lock();
+    ++sent_;
   }
 }
 

@@ -69,7 +69,6 @@ absl::StatusOr<EnqueuedJob> JobRepository::Enqueue(Transaction& tx,
       job.run_at ? ToTimestampText(*job.run_at) : std::string(),
       job.max_attempts, job.idempotency_key);
   if (!inserted.empty()) {
-    t.exec_prepared(queries::kNotifyJobs.name);
     return EnqueuedJob{inserted[0][0].as<int64_t>(), true};
   }
   const pqxx::result existing = t.exec_prepared(
@@ -96,8 +95,12 @@ absl::StatusOr<std::vector<int64_t>> JobRepository::EnqueueMany(
       t.exec_prepared(queries::kEnqueueJobsBulk.name, ToTextArrayLiteral(kinds),
                       ToTextArrayLiteral(payloads), jobs.front().max_attempts);
   for (const auto& row : rows) ids.push_back(row[0].as<int64_t>());
-  t.exec_prepared(queries::kNotifyJobs.name);
   return ids;
+}
+
+absl::Status JobRepository::NotifyWorkers(Transaction& tx) {
+  tx.pqxx().exec_prepared(queries::kNotifyJobs.name);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<ClaimedJob>> JobRepository::Claim(

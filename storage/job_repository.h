@@ -72,15 +72,22 @@ struct JobListQuery {
 
 class JobRepository {
  public:
-  // Inserts a job and notifies idle workers on commit. With an idempotency
-  // key that exists already, returns that job with created = false.
+  // Inserts a job. With an idempotency key that exists already, returns
+  // that job with created = false. Does not wake workers: after commit, call
+  // JobNotifier::JobsEnqueued (or NotifyWorkers in a later transaction), or
+  // they find the job at their next poll.
   static absl::StatusOr<EnqueuedJob> Enqueue(Transaction& tx,
                                              const NewJob& job);
 
-  // Inserts many jobs in one statement (no idempotency keys), notifying
-  // once. Returns their ids in input order.
+  // Inserts many jobs in one statement (no idempotency keys). Returns their
+  // ids in input order. Wakes no workers, as Enqueue.
   static absl::StatusOr<std::vector<int64_t>> EnqueueMany(
       Transaction& tx, const std::vector<NewJob>& jobs);
+
+  // Wakes idle workers of every replica when `tx` commits. Each notifying
+  // transaction's commit takes PostgreSQL's notify lock: use JobNotifier on
+  // hot paths.
+  static absl::Status NotifyWorkers(Transaction& tx);
 
   // Claims up to `limit` ready jobs of `kinds` for `owner`, leasing them
   // for `lease`; increments their attempt count.

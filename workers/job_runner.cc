@@ -129,13 +129,14 @@ void JobRunner::DispatchLoop() {
     for (storage::ClaimedJob& job : *claimed) {
       auto running = std::make_shared<RunningJob>();
       const storage::LeaseRef lease{job.id, job.lease_token};
+      RunningJob* raw = running.get();
+      running->started = absl::InfiniteFuture();
       running->context = std::make_unique<JobContext>(
           job.id, job.attempt, job.max_attempts, job.payload_json,
-          [this, lease](const std::string& note) {
-            (void)db_.RunAutocommit(
-                "set_job_progress", [&](storage::Transaction& tx) {
-                  return storage::JobRepository::SetProgress(tx, lease, note);
-                });
+          [this, raw](const std::string& note) {
+            // Written by FlushProgress if the job is still running then.
+            std::lock_guard<std::mutex> guard(mu_);
+            raw->progress = note;
           });
       if (job.cancel_requested) running->context->RequestCancel();
       running->job = std::move(job);
@@ -158,6 +159,7 @@ void JobRunner::WorkerLoop() {
     if (pending_.empty()) return;  // stop_workers_
     std::shared_ptr<RunningJob> running = std::move(pending_.front());
     pending_.pop_front();
+    running->started = absl::Now();
     lock.unlock();
     RunOne(*running, random);
     lock.lock();
@@ -266,15 +268,53 @@ void JobRunner::CompleterLoop() {
   }
 }
 
+void JobRunner::FlushProgress() {
+  std::vector<std::pair<storage::LeaseRef, std::string>> notes;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const absl::Time started_before =
+        absl::Now() - config_.progress_flush_interval;
+    for (const auto& [id, running] : active_) {
+      if (running->progress.empty() || running->released ||
+          running->started > started_before) {
+        continue;
+      }
+      notes.push_back({{id, running->job.lease_token},
+                       std::exchange(running->progress, std::string())});
+    }
+  }
+  if (notes.empty()) return;
+  absl::Status status =
+      db_.RunInTransaction("set_job_progress", [&](storage::Transaction& tx) {
+        for (const auto& [lease, note] : notes) {
+          CF_RETURN_IF_ERROR(
+              storage::JobRepository::SetProgress(tx, lease, note));
+        }
+        return absl::OkStatus();
+      });
+  if (!status.ok()) {
+    LogWarning(
+        absl::StrCat("recording job progress failed: ", status.message()));
+  }
+}
+
 void JobRunner::MaintenanceLoop() {
   const absl::Duration renew_every = config_.lease / 3;
+  const absl::Duration tick =
+      std::min(renew_every, config_.progress_flush_interval);
+  absl::Time next_renewal = absl::Now() + renew_every;
   absl::Time next_reap = absl::Now();
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
-    if (maintenance_cv_.wait_for(lock, Millis(renew_every),
+    if (maintenance_cv_.wait_for(lock, Millis(tick),
                                  [&] { return stop_background_; })) {
       return;
     }
+    lock.unlock();
+    FlushProgress();
+    lock.lock();
+    if (absl::Now() < next_renewal) continue;
+    next_renewal = absl::Now() + renew_every;
     std::vector<storage::LeaseRef> leases;
     for (const auto& [id, running] : active_) {
       if (!running->released) leases.push_back({id, running->job.lease_token});

@@ -72,6 +72,8 @@ class JobRunner {
     storage::ClaimedJob job;
     std::unique_ptr<JobContext> context;
     bool released = false;  // given back at shutdown; drop its completion
+    absl::Time started;     // when its handler began (InfiniteFuture before)
+    std::string progress;   // latest note not yet written
   };
 
   void DispatchLoop();
@@ -79,6 +81,7 @@ class JobRunner {
   void WorkerLoop();
   void CompleterLoop();
   void MaintenanceLoop();
+  void FlushProgress();
   void RunOne(RunningJob& running, absl::BitGen& random);
   bool FlushCompletions();
   void ReleaseJobs(const std::vector<storage::LeaseRef>& leases);

@@ -32,6 +32,9 @@ struct WorkerConfig {
   // or as soon as `completion_batch` are waiting.
   absl::Duration completion_flush_interval = absl::Milliseconds(10);
   int completion_batch = 512;
+  // Progress notes are written by a background flush of jobs that have run
+  // at least this long, so short jobs cost no extra commit for them.
+  absl::Duration progress_flush_interval = absl::Milliseconds(250);
   BackoffPolicy backoff;
   // Identifies this process in lease_owner; empty: hostname-pid-random.
   std::string owner_id;

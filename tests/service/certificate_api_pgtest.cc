@@ -41,8 +41,9 @@ class CertificateApiTest : public ::testing::Test {
     authorities_ =
         std::make_unique<issuers::CertificateAuthorities>(*db_, *keys_, clock_);
     operations_ = std::make_unique<OperationApi>(*db_);
+    notifier_ = std::make_unique<storage::JobNotifier>(*db_);
     api_ = std::make_unique<CertificateApi>(*db_, *keys_, clock_, *authorities_,
-                                            *operations_);
+                                            *operations_, *notifier_);
   }
 
   int Count(const std::string& table) {
@@ -73,6 +74,7 @@ class CertificateApiTest : public ::testing::Test {
   std::unique_ptr<pki::KeyRing> keys_;
   std::unique_ptr<issuers::CertificateAuthorities> authorities_;
   std::unique_ptr<OperationApi> operations_;
+  std::unique_ptr<storage::JobNotifier> notifier_;
   std::unique_ptr<CertificateApi> api_;
 };
 

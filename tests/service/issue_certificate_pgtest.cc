@@ -84,8 +84,9 @@ class IssueCertificateTest : public ::testing::Test {
     cas_ =
         std::make_unique<issuers::CertificateAuthorities>(*db_, *keys_, clock_);
     operations_ = std::make_unique<OperationApi>(*db_);
+    notifier_ = std::make_unique<storage::JobNotifier>(*db_);
     api_ = std::make_unique<CertificateApi>(*db_, *keys_, clock_, *cas_,
-                                            *operations_);
+                                            *operations_, *notifier_);
     issuers::CreateAuthorityParams root;
     root.name = "test-root";
     auto created = cas_->Create(root);
@@ -123,6 +124,7 @@ class IssueCertificateTest : public ::testing::Test {
   std::unique_ptr<pki::KeyRing> keys_;
   std::unique_ptr<issuers::CertificateAuthorities> cas_;
   std::unique_ptr<OperationApi> operations_;
+  std::unique_ptr<storage::JobNotifier> notifier_;
   std::unique_ptr<CertificateApi> api_;
   std::unique_ptr<workers::JobRunner> runner_;
   model::CertificateAuthority root_;

@@ -4,6 +4,7 @@
 #include <map>
 #include <mutex>
 
+#include "common/status_macros.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/job_repository.h"
@@ -70,8 +71,13 @@ class JobRunnerTest : public ::testing::Test {
   int64_t Enqueue(storage::NewJob job) {
     job.kind = job.kind.empty() ? "test" : job.kind;
     auto enqueued = db_->RunInTransaction<storage::EnqueuedJob>(
-        "enqueue", [&](storage::Transaction& tx) {
-          return storage::JobRepository::Enqueue(tx, job);
+        "enqueue",
+        [&](storage::Transaction& tx) -> absl::StatusOr<storage::EnqueuedJob> {
+          auto enqueued = storage::JobRepository::Enqueue(tx, job);
+          if (enqueued.ok()) {
+            CF_RETURN_IF_ERROR(storage::JobRepository::NotifyWorkers(tx));
+          }
+          return enqueued;
         });
     EXPECT_THAT(enqueued, IsOk());
     return enqueued.ok() ? enqueued->id : 0;
@@ -100,6 +106,23 @@ class JobRunnerTest : public ::testing::Test {
   std::unique_ptr<storage::Database> db_;
   WorkerConfig config_;
 };
+
+TEST_F(JobRunnerTest, ProgressOfALongJobBecomesVisibleWhileItRuns) {
+  config_.progress_flush_interval = absl::Milliseconds(50);
+  std::atomic<bool> release{false};
+  auto handler = std::make_shared<FunctionHandler>([&](JobContext& c) {
+    c.ReportProgress("step 1 of 2");
+    // Runs until the test has seen the note in the database.
+    testing::WaitFor([&] { return release.load(); }, absl::Seconds(20));
+    return std::string("{}");
+  });
+  const int64_t id = Enqueue({.payload_json = "{}"});
+  auto runner = StartRunner(handler, config_);
+  EXPECT_TRUE(WaitFor([&] { return Get(id).progress == "step 1 of 2"; }));
+  EXPECT_EQ(Get(id).state, JobState::kRunning);
+  release = true;
+  ASSERT_TRUE(WaitForState(id, JobState::kSucceeded));
+}
 
 TEST_F(JobRunnerTest, RunsEveryJobOnceAndStoresItsResult) {
   auto handler = std::make_shared<FunctionHandler>([](JobContext& c) {

@@ -43,9 +43,13 @@ absl::StatusOr<std::string> IssueCertificateHandler::Run(JobContext& context) {
                                                                  context.id());
         });
   };
-  CF_ASSIGN_OR_RETURN(std::optional<model::Certificate> existing,
-                      find_existing());
-  if (existing) return ResultJson(*existing);
+  // Only a re-run can find its own earlier result (a first run racing a
+  // stale one is caught by the unique issued_by_job_id below).
+  std::optional<model::Certificate> existing;
+  if (context.attempt() > 1) {
+    CF_ASSIGN_OR_RETURN(existing, find_existing());
+    if (existing) return ResultJson(*existing);
+  }
 
   context.ReportProgress("signing");
   CF_ASSIGN_OR_RETURN(model::CertificateAuthority ca,

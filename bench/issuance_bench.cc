@@ -1,0 +1,149 @@
+// End-to-end issuance throughput: --threads callers send --certs
+// IssueCertificate RPCs (ECDSA P-256, one name each) to a running
+// certferryd, and the clock stops when the last issuance job has committed
+// its certificate, as the database reports it. Every step a real caller
+// pays is inside the measurement: RPC, validation, durable enqueue, claim,
+// key generation, signing, key encryption, durable store, completion.
+// bench/run_issuance_bench prints it next to pgbench -N on the same
+// database.
+//
+//   issuance_bench --server 127.0.0.1:7443 --dsn 'host=...' --certs 20000
+//                  --threads 16
+
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "certferry/v1/certificate_service.grpc.pb.h"
+#include "storage/database.h"
+#include "storage/job_repository.h"
+
+ABSL_FLAG(std::string, server, "127.0.0.1:7443", "certferryd address");
+ABSL_FLAG(std::string, dsn, "", "the daemon's PostgreSQL, to see completions");
+ABSL_FLAG(int, certs, 20000, "certificates to issue");
+ABSL_FLAG(int, threads, 16, "concurrent callers, one connection each");
+ABSL_FLAG(int, timeout_seconds, 600, "give up after this long");
+
+namespace {
+
+namespace v1 = certferry::v1;
+using certferry::model::JobState;
+
+double Percentile(std::vector<double>& values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  return values[static_cast<size_t>(p * (values.size() - 1))];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  const int certs = absl::GetFlag(FLAGS_certs);
+  const int threads = absl::GetFlag(FLAGS_threads);
+
+  certferry::storage::DatabaseConfig db_config;
+  db_config.url = certferry::SecretString(absl::GetFlag(FLAGS_dsn));
+  db_config.pool_size = 1;
+  auto db = certferry::storage::Database::Connect(db_config);
+  if (!db.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(db.status().message()).c_str());
+    return 1;
+  }
+  auto count = [&](JobState state) -> int64_t {
+    auto counts = (*db)->RunAutocommit<std::map<JobState, int64_t>>(
+        "count", [](certferry::storage::Transaction& tx) {
+          return certferry::storage::JobRepository::CountByState(
+              tx, "issue_certificate");
+        });
+    if (!counts.ok()) return -1;
+    auto it = counts->find(state);
+    return it == counts->end() ? 0 : it->second;
+  };
+  // Earlier runs against the same database are counted out.
+  const int64_t succeeded_before = count(JobState::kSucceeded);
+  const int64_t failed_before = count(JobState::kFailed);
+  const std::string run = absl::StrCat(absl::ToUnixMillis(absl::Now()));
+
+  std::printf("certferryd %s: %d ECDSA P-256 certificates, %d callers\n",
+              absl::GetFlag(FLAGS_server).c_str(), certs, threads);
+  std::mutex mu;
+  std::vector<double> rpc_ms;
+  std::atomic<int> next{0};
+  std::atomic<int> rpc_errors{0};
+  const absl::Time start = absl::Now();
+  std::vector<std::thread> callers;
+  for (int t = 0; t < threads; ++t) {
+    callers.emplace_back([&, t] {
+      grpc::ChannelArguments args;
+      args.SetInt("certferry.bench.channel", t);  // one connection each
+      auto stub = v1::CertificateService::NewStub(
+          grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server),
+                                    grpc::InsecureChannelCredentials(), args));
+      std::vector<double> mine;
+      for (int i = next++; i < certs; i = next++) {
+        v1::IssueCertificateRequest request;
+        request.set_name(absl::StrCat("bench-", run, "-", i));
+        request.add_domains(absl::StrCat("svc", i, ".r", run, ".example.com"));
+        request.set_request_id(absl::StrCat("bench-", run, "-", i));
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() +
+                             std::chrono::seconds(30));
+        v1::Operation operation;
+        const absl::Time before = absl::Now();
+        grpc::Status status =
+            stub->IssueCertificate(&context, request, &operation);
+        mine.push_back(absl::ToDoubleMilliseconds(absl::Now() - before));
+        if (!status.ok()) {
+          if (rpc_errors++ == 0) {
+            std::fprintf(stderr, "IssueCertificate: %s\n",
+                         status.error_message().c_str());
+          }
+        }
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      rpc_ms.insert(rpc_ms.end(), mine.begin(), mine.end());
+    });
+  }
+  for (auto& c : callers) c.join();
+  const absl::Duration submit = absl::Now() - start;
+  const int accepted = certs - rpc_errors.load();
+
+  // Polls the database until every accepted issuance has ended.
+  const absl::Time deadline =
+      start + absl::Seconds(absl::GetFlag(FLAGS_timeout_seconds));
+  int64_t succeeded = 0, failed = 0;
+  absl::Duration poll = absl::Milliseconds(2);
+  while (true) {
+    succeeded = count(JobState::kSucceeded) - succeeded_before;
+    failed = count(JobState::kFailed) - failed_before;
+    if (succeeded + failed >= accepted || absl::Now() > deadline) break;
+    absl::SleepFor(poll);
+    poll = std::min(poll * 2, absl::Milliseconds(20));
+  }
+  const absl::Duration total = absl::Now() - start;
+
+  std::printf(
+      "submitted %d RPCs in %.2fs (%.0f/s), rpc p50=%.2fms p99=%.2fms, "
+      "%d rejected\n",
+      certs, absl::ToDoubleSeconds(submit),
+      certs / absl::ToDoubleSeconds(submit), Percentile(rpc_ms, 0.5),
+      Percentile(rpc_ms, 0.99), rpc_errors.load());
+  std::printf(
+      "issued %lld certificates in %.2fs: %.0f certificates/s "
+      "(%lld failed)\n",
+      static_cast<long long>(succeeded), absl::ToDoubleSeconds(total),
+      succeeded / absl::ToDoubleSeconds(total), static_cast<long long>(failed));
+  return succeeded == certs ? 0 : 1;
+}
