@@ -213,6 +213,12 @@ CertificateAuthorities::List() {
 
 absl::StatusOr<std::shared_ptr<const pki::CertificateSigner>>
 CertificateAuthorities::Signer(const model::CertificateAuthority& ca) {
+  CF_ASSIGN_OR_RETURN(LoadedSigner loaded, Load(ca));
+  return loaded.signer;
+}
+
+absl::StatusOr<CertificateAuthorities::LoadedSigner>
+CertificateAuthorities::Load(const model::CertificateAuthority& ca) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (auto it = signers_.find(ca.id); it != signers_.end()) return it->second;
@@ -234,15 +240,19 @@ CertificateAuthorities::Signer(const model::CertificateAuthority& ca) {
   }
   CF_ASSIGN_OR_RETURN(std::unique_ptr<pki::CertificateSigner> signer,
                       pki::CertificateSigner::Load(blocks.front(), key_pem));
-  std::shared_ptr<const pki::CertificateSigner> shared = std::move(signer);
+  LoadedSigner loaded;
+  loaded.signer = std::move(signer);
+  CF_ASSIGN_OR_RETURN(loaded.intermediates,
+                      pki::ParseCertificateChain(ca.chain_pem, "ca chain"));
+  loaded.intermediates.pop_back();  // the root
   std::lock_guard<std::mutex> lock(mu_);
-  signers_[ca.id] = shared;
-  return shared;
+  signers_[ca.id] = loaded;
+  return loaded;
 }
 
 absl::StatusOr<IssuedCertificate> CertificateAuthorities::Issue(
     const model::CertificateAuthority& ca, const IssueParams& params) {
-  CF_ASSIGN_OR_RETURN(auto signer, Signer(ca));
+  CF_ASSIGN_OR_RETURN(LoadedSigner loaded, Load(ca));
   const absl::Time now = clock_.Now();
   pki::LeafSpec spec;
   spec.names = params.names;
@@ -256,12 +266,16 @@ absl::StatusOr<IssuedCertificate> CertificateAuthorities::Issue(
   }
   IssuedCertificate issued;
   CF_ASSIGN_OR_RETURN(pki::PrivateKey key, pki::GenerateKey(params.key_type));
-  CF_ASSIGN_OR_RETURN(std::string leaf, signer->SignLeaf(key, spec));
+  CF_ASSIGN_OR_RETURN(pki::CertificateInfo leaf,
+                      loaded.signer->SignAndDescribeLeaf(key, spec));
   issued.private_key_pem = key.pem();
   // Leaf, then the CA chain without its root: what servers should send.
-  std::vector<std::string> blocks = PemBlocks(ca.chain_pem);
-  issued.chain_pem = leaf;
-  for (size_t i = 0; i + 1 < blocks.size(); ++i) issued.chain_pem += blocks[i];
+  issued.chain_pem = leaf.pem;
+  issued.chain.push_back(std::move(leaf));
+  for (const pki::CertificateInfo& intermediate : loaded.intermediates) {
+    issued.chain_pem += intermediate.pem;
+    issued.chain.push_back(intermediate);
+  }
   return issued;
 }
 

@@ -43,6 +43,7 @@ struct IssueParams {
 
 struct IssuedCertificate {
   std::string chain_pem;  // leaf, then intermediates (no root)
+  std::vector<pki::CertificateInfo> chain;  // the facts of chain_pem's blocks
   SecretString private_key_pem;
 };
 
@@ -87,8 +88,13 @@ class CertificateAuthorities {
   const pki::KeyRing& keys_;
   const Clock& clock_;
   std::mutex mu_;
-  std::map<std::string, std::shared_ptr<const pki::CertificateSigner>>
-      signers_;  // by CA id
+  struct LoadedSigner {
+    std::shared_ptr<const pki::CertificateSigner> signer;
+    // The CA's chain without its root, what follows an issued leaf.
+    std::vector<pki::CertificateInfo> intermediates;
+  };
+  absl::StatusOr<LoadedSigner> Load(const model::CertificateAuthority& ca);
+  std::map<std::string, LoadedSigner> signers_;  // by CA id
   struct CachedAuthority {
     model::CertificateAuthority ca;
     absl::Time expires;

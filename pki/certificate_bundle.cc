@@ -25,6 +25,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "pki/internal/x509_description.h"
 
 namespace certferry::pki {
 namespace {
@@ -391,48 +392,7 @@ void FillSubjectAltNames(X509* cert, CertificateInfo* info) {
 
 absl::StatusOr<CertificateInfo> DescribeCertificate(X509* cert,
                                                     absl::string_view where) {
-  CertificateInfo info;
-  BignumPtr serial(
-      ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), /*bn=*/nullptr));
-  if (serial == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, " has a malformed serial number"));
-  }
-  OpensslString serial_hex(BN_bn2hex(serial.get()));
-  if (serial_hex == nullptr) return absl::InternalError("BN_bn2hex failed");
-  info.serial_hex = serial_hex.get();
-
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_len = 0;
-  if (X509_digest(cert, EVP_sha256(), digest, &digest_len) != 1) {
-    return absl::InternalError("X509_digest failed");
-  }
-  info.sha256_fingerprint = absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), digest_len));
-
-  info.subject = NameToString(X509_get_subject_name(cert));
-  info.issuer = NameToString(X509_get_issuer_name(cert));
-  FillSubjectAltNames(cert, &info);
-  CF_ASSIGN_OR_RETURN(
-      info.not_before,
-      ToAbslTime(X509_get0_notBefore(cert), absl::StrCat(where, " notBefore")));
-  CF_ASSIGN_OR_RETURN(
-      info.not_after,
-      ToAbslTime(X509_get0_notAfter(cert), absl::StrCat(where, " notAfter")));
-  FillKeyFacts(X509_get0_pubkey(cert), &info);
-  info.version = static_cast<int>(X509_get_version(cert)) + 1;
-  info.is_ca = HasCaBasicConstraint(cert);
-  EVP_PKEY* own_key = X509_get0_pubkey(cert);
-  info.self_signed = X509_NAME_cmp(X509_get_subject_name(cert),
-                                   X509_get_issuer_name(cert)) == 0 &&
-                     own_key != nullptr && X509_verify(cert, own_key) == 1;
-
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  if (bio == nullptr || PEM_write_bio_X509(bio.get(), cert) != 1) {
-    return absl::InternalError("PEM_write_bio_X509 failed");
-  }
-  info.pem = BioToString(bio.get());
-  return info;
+  return internal::DescribeX509(cert, nullptr, where);
 }
 
 struct ParsedChain {
@@ -754,5 +714,56 @@ bool NameCovers(absl::string_view pattern, absl::string_view name) {
   if (first_dot == absl::string_view::npos || first_dot == 0) return false;
   return absl::EqualsIgnoreCase(name.substr(first_dot + 1), base);
 }
+
+namespace internal {
+
+absl::StatusOr<CertificateInfo> DescribeX509(X509* cert, EVP_PKEY* public_key,
+                                             absl::string_view where) {
+  CertificateInfo info;
+  BignumPtr serial(
+      ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), /*bn=*/nullptr));
+  if (serial == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, " has a malformed serial number"));
+  }
+  OpensslString serial_hex(BN_bn2hex(serial.get()));
+  if (serial_hex == nullptr) return absl::InternalError("BN_bn2hex failed");
+  info.serial_hex = serial_hex.get();
+
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_len = 0;
+  if (X509_digest(cert, EVP_sha256(), digest, &digest_len) != 1) {
+    return absl::InternalError("X509_digest failed");
+  }
+  info.sha256_fingerprint = absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), digest_len));
+
+  info.subject = NameToString(X509_get_subject_name(cert));
+  info.issuer = NameToString(X509_get_issuer_name(cert));
+  FillSubjectAltNames(cert, &info);
+  CF_ASSIGN_OR_RETURN(
+      info.not_before,
+      ToAbslTime(X509_get0_notBefore(cert), absl::StrCat(where, " notBefore")));
+  CF_ASSIGN_OR_RETURN(
+      info.not_after,
+      ToAbslTime(X509_get0_notAfter(cert), absl::StrCat(where, " notAfter")));
+  EVP_PKEY* own_key =
+      public_key != nullptr ? public_key : X509_get0_pubkey(cert);
+  FillKeyFacts(own_key, &info);
+  info.version = static_cast<int>(X509_get_version(cert)) + 1;
+  info.is_ca = HasCaBasicConstraint(cert);
+  info.self_signed = X509_NAME_cmp(X509_get_subject_name(cert),
+                                   X509_get_issuer_name(cert)) == 0 &&
+                     own_key != nullptr && X509_verify(cert, own_key) == 1;
+
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (bio == nullptr || PEM_write_bio_X509(bio.get(), cert) != 1) {
+    return absl::InternalError("PEM_write_bio_X509 failed");
+  }
+  info.pem = BioToString(bio.get());
+  return info;
+}
+
+}  // namespace internal
 
 }  // namespace certferry::pki

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
+#include "pki/internal/x509_description.h"
 #include "pki/names.h"
 
 namespace certferry::pki {
@@ -275,12 +276,26 @@ class CertificateSignerImpl final : public CertificateSigner {
   absl::StatusOr<std::string> SignLeaf(const PrivateKey& leaf_key,
                                        const LeafSpec& spec) const override {
     ErrorQueueGuard guard;
-    return SignLeafFor(leaf_key.native(), spec);
+    CF_ASSIGN_OR_RETURN(X509Ptr cert, BuildLeaf(leaf_key.native(), spec));
+    return ToPem(cert.get());
+  }
+
+  absl::StatusOr<CertificateInfo> SignAndDescribeLeaf(
+      const PrivateKey& leaf_key, const LeafSpec& spec) const override {
+    ErrorQueueGuard guard;
+    CF_ASSIGN_OR_RETURN(X509Ptr cert, BuildLeaf(leaf_key.native(), spec));
+    return internal::DescribeX509(cert.get(), leaf_key.native(), "leaf");
   }
 
  private:
   absl::StatusOr<std::string> SignLeafFor(EVP_PKEY* leaf_key,
                                           const LeafSpec& spec) const {
+    CF_ASSIGN_OR_RETURN(X509Ptr cert, BuildLeaf(leaf_key, spec));
+    return ToPem(cert.get());
+  }
+
+  absl::StatusOr<X509Ptr> BuildLeaf(EVP_PKEY* leaf_key,
+                                    const LeafSpec& spec) const {
     if (spec.names.empty()) {
       return absl::InvalidArgumentError(
           "domains: empty; a certificate needs at least one name");
@@ -322,7 +337,7 @@ class CertificateSignerImpl final : public CertificateSigner {
     CF_RETURN_IF_ERROR(AddExtension(
         cert.get(), cert_.get(), NID_authority_key_identifier, "keyid:always"));
     CF_RETURN_IF_ERROR(Sign(cert.get(), key_.get()));
-    return ToPem(cert.get());
+    return cert;
   }
 
   absl::Status CheckWithinCa(absl::Time not_after) const {

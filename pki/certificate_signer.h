@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/secret_string.h"
+#include "pki/certificate_bundle.h"
 #include "pki/key_generation.h"
 
 namespace certferry::pki {
@@ -72,6 +73,10 @@ class CertificateSigner {
   // issuance).
   virtual absl::StatusOr<std::string> SignLeaf(const PrivateKey& leaf_key,
                                                const LeafSpec& spec) const = 0;
+  // SignLeaf for a held key, returning the certificate's facts (its PEM in
+  // `pem`) without parsing it back.
+  virtual absl::StatusOr<CertificateInfo> SignAndDescribeLeaf(
+      const PrivateKey& leaf_key, const LeafSpec& spec) const = 0;
 };
 
 }  // namespace certferry::pki

@@ -156,5 +156,28 @@ TEST(GeneratePrivateKey, TwoKeysDiffer) {
   }
 }
 
+// The PEM of generated EC keys is built without OpenSSL's encoder; it must
+// be exactly what OpenSSL writes for the same key, and hold that key.
+TEST(GenerateKey, EcPemIsByteForByteOpenSslsPkcs8) {
+  for (KeyType type : {KeyType::kEcdsaP256, KeyType::kEcdsaP384}) {
+    for (int i = 0; i < 300; ++i) {  // covers scalars with leading zero bytes
+      auto key = GenerateKey(type);
+      ASSERT_THAT(key, IsOk());
+      std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()),
+                                                    BIO_free);
+      ASSERT_EQ(PEM_write_bio_PrivateKey(bio.get(), key->native(), nullptr,
+                                         nullptr, 0, nullptr, nullptr),
+                1);
+      char* data = nullptr;
+      const long length = BIO_get_mem_data(bio.get(), &data);
+      ASSERT_EQ(key->pem().Reveal(), std::string(data, length))
+          << KeyTypeName(type) << " key " << i;
+      PkeyPtr parsed = ReadKey(key->pem().Reveal());
+      ASSERT_NE(parsed, nullptr);
+      EXPECT_EQ(EVP_PKEY_eq(parsed.get(), key->native()), 1);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace certferry::pki

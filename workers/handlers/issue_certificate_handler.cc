@@ -62,11 +62,9 @@ absl::StatusOr<std::string> IssueCertificateHandler::Run(JobContext& context) {
   params.validity = absl::Seconds(payload.validity_seconds());
   CF_ASSIGN_OR_RETURN(issuers::IssuedCertificate issued,
                       authorities_.Issue(ca, params));
-  CF_ASSIGN_OR_RETURN(std::vector<pki::CertificateInfo> chain,
-                      pki::ParseCertificateChain(issued.chain_pem, "chain"));
   CF_ASSIGN_OR_RETURN(
       storage::NewCertificateVersion input,
-      issuers::BuildNewVersion(payload.name(), issued.chain_pem, chain,
+      issuers::BuildNewVersion(payload.name(), issued.chain_pem, issued.chain,
                                issued.private_key_pem,
                                model::CertificateSource::kIssued, keys_));
   input.issued_by_job_id = context.id();
