@@ -1,5 +1,6 @@
 #include "issuers/certificate_authorities.h"
 
+#include <string_view>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -21,7 +22,7 @@ constexpr absl::Duration kRecordCacheTtl = absl::Seconds(5);
 
 std::vector<std::string> PemBlocks(const std::string& chain_pem) {
   std::vector<std::string> blocks;
-  const std::string kEnd = "-----END CERTIFICATE-----";
+  constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
   size_t start = 0;
   while (true) {
     const size_t begin = chain_pem.find("-----BEGIN CERTIFICATE-----", start);

@@ -352,8 +352,8 @@ absl::StatusOr<v1::ListCertificatesResponse> CertificateApi::ListCertificates(
                                              : request.page_size();
   CF_ASSIGN_OR_RETURN(query.after_name, DecodePageToken(request));
   if (!request.domain().empty()) {
-    CF_RETURN_IF_ERROR(ValidateDnsName("domain", request.domain(),
-                                       /*allow_wildcard=*/true));
+    CF_RETURN_IF_ERROR(
+        pki::ValidateCertificateName("domain", request.domain()));
     query.domain = absl::AsciiStrToLower(request.domain());
     std::vector<absl::string_view> labels = absl::StrSplit(query.domain, '.');
     if (labels.size() > 2 && labels[0] != "*") {

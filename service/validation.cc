@@ -47,48 +47,4 @@ absl::Status ValidateRequestId(absl::string_view field,
   return absl::OkStatus();
 }
 
-absl::Status ValidateDnsName(absl::string_view field, absl::string_view name,
-                             bool allow_wildcard) {
-  if (name.empty()) return Invalid(field, "empty; give a DNS name");
-  if (name.size() > 253) {
-    return Invalid(field, "longer than 253 characters; not a DNS name");
-  }
-  if (name.back() == '.' || name.back() == '/') {
-    return Invalid(field,
-                   absl::StrCat("'", name, "' ends with '",
-                                name.substr(name.size() - 1), "'; remove it"));
-  }
-  std::vector<absl::string_view> labels = absl::StrSplit(name, '.');
-  for (size_t i = 0; i < labels.size(); ++i) {
-    absl::string_view label = labels[i];
-    if (label == "*") {
-      if (i == 0 && allow_wildcard && labels.size() > 2) continue;
-      return Invalid(field,
-                     allow_wildcard
-                         ? "a wildcard is only allowed as the whole first "
-                           "label of a name with at least three labels"
-                         : "wildcards are not allowed here; give an exact "
-                           "host name");
-    }
-    if (label.empty() || label.size() > 63) {
-      return Invalid(
-          field, absl::StrCat("'", name, "' has an empty or over-long label"));
-    }
-    for (char c : label) {
-      if (!absl::ascii_isalnum(c) && c != '-') {
-        return Invalid(field,
-                       absl::StrCat("'", name,
-                                    "' may contain only letters, digits, "
-                                    "hyphens and dots"));
-      }
-    }
-    if (label.front() == '-' || label.back() == '-') {
-      return Invalid(field, absl::StrCat("'", name,
-                                         "' has a label starting or ending "
-                                         "with '-'"));
-    }
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace certferry::service

@@ -16,9 +16,4 @@ absl::Status ValidateResourceName(absl::string_view field,
 absl::Status ValidateRequestId(absl::string_view field,
                                absl::string_view request_id);
 
-// A DNS host name (letters, digits, hyphens; labels 1-63; total <= 253),
-// optionally with a wildcard first label when `allow_wildcard`.
-absl::Status ValidateDnsName(absl::string_view field, absl::string_view name,
-                             bool allow_wildcard);
-
 }  // namespace certferry::service

@@ -33,7 +33,9 @@ std::string DefaultOwnerId() {
 
 JobRunner::JobRunner(storage::Database& db, SecretString database_url,
                      WorkerConfig config)
-    : db_(db), database_url_(std::move(database_url)), config_(config) {
+    : db_(db),
+      database_url_(std::move(database_url)),
+      config_(std::move(config)) {
   if (config_.owner_id.empty()) config_.owner_id = DefaultOwnerId();
   config_.claim_batch = std::max(1, config_.claim_batch);
   config_.prefetch = std::max(0, config_.prefetch);
@@ -55,8 +57,9 @@ absl::Status JobRunner::Start() {
   std::unique_ptr<storage::JobNotificationListener> listener;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (started_)
+    if (started_) {
       return absl::FailedPreconditionError("runner already started");
+    }
     if (handlers_.empty()) {
       return absl::FailedPreconditionError("no job handlers registered");
     }
