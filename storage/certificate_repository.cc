@@ -1,7 +1,9 @@
 #include "storage/certificate_repository.h"
 
+#include <map>
 #include <pqxx/pqxx>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "storage/pg_values.h"
@@ -73,6 +75,74 @@ absl::StatusOr<Certificate> CertificateRepository::AddVersion(
                    ToTextArrayLiteral(v.dns_names),
                    ToTimestampText(v.not_after));
   return Get(tx, id, version);
+}
+
+absl::StatusOr<std::vector<StoredVersionRef>>
+CertificateRepository::AddVersions(
+    Transaction& tx, const std::vector<const NewCertificateVersion*>& inputs) {
+  std::vector<StoredVersionRef> stored(inputs.size());
+  // Round r takes each name's r-th occurrence: one upsert may touch a row
+  // only once per statement.
+  std::map<std::string, int> occurrences;
+  std::vector<std::vector<size_t>> rounds;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const size_t round =
+        static_cast<size_t>(occurrences[inputs[i]->certificate_name]++);
+    if (rounds.size() <= round) rounds.resize(round + 1);
+    rounds[round].push_back(i);
+  }
+  for (const std::vector<size_t>& round : rounds) {
+    std::vector<std::string> ord, name, key_id, kek_id, nonce, ciphertext,
+        chain_pem, chain_length, serial, fingerprint, subject, dns_names,
+        ip_addresses, not_before, not_after, key_type, key_bits, source, job_id,
+        issuer_ca_id, issuer;
+    for (size_t i : round) {
+      const NewCertificateVersion& in = *inputs[i];
+      const model::CertificateVersion& v = in.version;
+      ord.push_back(absl::StrCat(i));
+      name.push_back(in.certificate_name);
+      key_id.push_back(in.private_key.id);
+      kek_id.push_back(in.private_key.kek_id);
+      nonce.push_back(absl::BytesToHexString(in.private_key.nonce));
+      ciphertext.push_back(absl::BytesToHexString(in.private_key.ciphertext));
+      chain_pem.push_back(v.chain_pem);
+      chain_length.push_back(absl::StrCat(v.chain_length));
+      serial.push_back(v.serial_number);
+      fingerprint.push_back(v.sha256_fingerprint);
+      subject.push_back(v.subject);
+      dns_names.push_back(ToTextArrayLiteral(v.dns_names));
+      ip_addresses.push_back(ToTextArrayLiteral(v.ip_addresses));
+      not_before.push_back(ToTimestampText(v.not_before));
+      not_after.push_back(ToTimestampText(v.not_after));
+      key_type.push_back(v.key_type);
+      key_bits.push_back(absl::StrCat(v.key_bits));
+      source.push_back(SourceText(v.source));
+      job_id.push_back(absl::StrCat(in.issued_by_job_id));
+      issuer_ca_id.push_back(in.issuer_ca_id);
+      issuer.push_back(v.issuer);
+    }
+    const pqxx::result rows = tx.pqxx().exec_prepared(
+        queries::kAddVersionsBulk.name, ToTextArrayLiteral(ord),
+        ToTextArrayLiteral(name), ToTextArrayLiteral(key_id),
+        ToTextArrayLiteral(kek_id), ToTextArrayLiteral(nonce),
+        ToTextArrayLiteral(ciphertext), ToTextArrayLiteral(chain_pem),
+        ToTextArrayLiteral(chain_length), ToTextArrayLiteral(serial),
+        ToTextArrayLiteral(fingerprint), ToTextArrayLiteral(subject),
+        ToTextArrayLiteral(dns_names), ToTextArrayLiteral(ip_addresses),
+        ToTextArrayLiteral(not_before), ToTextArrayLiteral(not_after),
+        ToTextArrayLiteral(key_type), ToTextArrayLiteral(key_bits),
+        ToTextArrayLiteral(source), ToTextArrayLiteral(job_id),
+        ToTextArrayLiteral(issuer_ca_id), ToTextArrayLiteral(issuer));
+    if (rows.size() != round.size()) {
+      return absl::InternalError("storing versions: row count mismatch");
+    }
+    for (const auto& row : rows) {
+      StoredVersionRef& ref = stored[row[0].as<size_t>()];
+      ref.certificate_id = row[1].as<std::string>();
+      ref.version = row[2].as<int>();
+    }
+  }
+  return stored;
 }
 
 absl::StatusOr<Certificate> CertificateRepository::Get(Transaction& tx,

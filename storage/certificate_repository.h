@@ -26,6 +26,11 @@ struct NewCertificateVersion {
   std::string issuer_ca_id;      // empty: not from a built-in CA
 };
 
+struct StoredVersionRef {
+  std::string certificate_id;
+  int version = 0;
+};
+
 struct CertificateListQuery {
   int page_size = 50;
   std::string after_name;  // keyset cursor: names strictly after this one
@@ -42,6 +47,12 @@ class CertificateRepository {
   // the stored certificate with the new version.
   static absl::StatusOr<model::Certificate> AddVersion(
       Transaction& tx, const NewCertificateVersion& input);
+
+  // AddVersion for many inputs in one statement per round (a name that
+  // appears k times takes k rounds, versions in input order). Returns
+  // (certificate id, version) per input, in input order.
+  static absl::StatusOr<std::vector<StoredVersionRef>> AddVersions(
+      Transaction& tx, const std::vector<const NewCertificateVersion*>& inputs);
 
   // The certificate with `version` (0: the latest). NOT_FOUND if either the
   // certificate or that version does not exist. `id` must be a UUID.

@@ -143,6 +143,16 @@ absl::StatusOr<std::vector<int64_t>> JobRepository::RenewLeases(
   return cancel_requested;
 }
 
+absl::StatusOr<std::vector<int64_t>> JobRepository::LockLeased(
+    Transaction& tx, const std::vector<LeaseRef>& leases) {
+  std::vector<int64_t> held;
+  if (leases.empty()) return held;
+  const pqxx::result rows = tx.pqxx().exec_prepared(
+      queries::kLockLeasedJobs.name, IdArray(leases), TokenArray(leases));
+  for (const auto& row : rows) held.push_back(row[0].as<int64_t>());
+  return held;
+}
+
 absl::StatusOr<int> JobRepository::CompleteSucceeded(
     Transaction& tx, const std::vector<JobSuccess>& results) {
   if (results.empty()) return 0;

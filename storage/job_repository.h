@@ -104,6 +104,11 @@ class JobRepository {
   // Records outcomes. A completion whose lease token no longer matches (the
   // job was reaped and re-claimed) changes nothing. Returns how many rows
   // changed.
+  // Of `leases`, the jobs whose lease is still that token, locked until
+  // the end of `tx`.
+  static absl::StatusOr<std::vector<int64_t>> LockLeased(
+      Transaction& tx, const std::vector<LeaseRef>& leases);
+
   static absl::StatusOr<int> CompleteSucceeded(
       Transaction& tx, const std::vector<JobSuccess>& results);
   static absl::StatusOr<int> CompleteFailed(

@@ -15,11 +15,24 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "storage/database.h"
 
 namespace certferry::workers {
+
+// A job's durable effect, prepared by Run (JobContext::SetEffect) and
+// written by its handler's CommitEffects inside the transaction that records
+// the job's success: effect and completion commit together, batched with
+// other jobs' completions, so a job's effect is stored exactly once without
+// a transaction of its own.
+class JobEffect {
+ public:
+  virtual ~JobEffect() = default;
+};
 
 // The running job as its handler sees it. Owned by the runner; valid for
 // the duration of Run. Thread-safe.
@@ -44,6 +57,13 @@ class JobContext {
   bool cancel_requested() const { return cancel_requested_.load(); }
   void RequestCancel() { cancel_requested_.store(true); }
 
+  // Hands the runner an effect to commit with this job's success (see
+  // JobEffect). Only used if Run then returns OK.
+  void SetEffect(std::shared_ptr<JobEffect> effect) {
+    effect_ = std::move(effect);
+  }
+  std::shared_ptr<JobEffect> TakeEffect() { return std::move(effect_); }
+
   // Records a short human-readable progress note on the operation.
   void ReportProgress(const std::string& note) const {
     if (report_progress_) report_progress_(note);
@@ -56,6 +76,14 @@ class JobContext {
   std::string payload_json_;
   std::function<void(const std::string&)> report_progress_;
   std::atomic<bool> cancel_requested_{false};
+  std::shared_ptr<JobEffect> effect_;
+};
+
+// One succeeded job's effect waiting to be committed.
+struct PendingEffect {
+  int64_t job_id = 0;
+  JobEffect* effect = nullptr;
+  std::string* result_json = nullptr;  // the job's result; may be rewritten
 };
 
 class JobHandler {
@@ -63,6 +91,19 @@ class JobHandler {
   virtual ~JobHandler() = default;
   // Does the job; returns its result as a JSON object text.
   virtual absl::StatusOr<std::string> Run(JobContext& context) = 0;
+
+  // Writes the effects Run left for succeeded jobs of this kind, in `tx`,
+  // which then records their success. The runner calls it only for jobs
+  // whose lease it still holds (locked for the transaction) and may rewrite
+  // their results (e.g. with ids the writes assigned). An error rolls the
+  // batch back; the runner then commits each job alone, and a job whose
+  // effect still fails fails (or retries) with that error's code.
+  virtual absl::Status CommitEffects(storage::Transaction& tx,
+                                     std::vector<PendingEffect>& effects) {
+    (void)tx;
+    (void)effects;
+    return absl::UnimplementedError("this job kind sets no effects");
+  }
 };
 
 }  // namespace certferry::workers

@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <map>
+#include <set>
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
@@ -194,7 +197,11 @@ void JobRunner::RunOne(RunningJob& running, absl::BitGen& random) {
   if (running.released) return;  // given back at shutdown
   const storage::LeaseRef lease{job.id, job.lease_token};
   if (result.ok()) {
-    successes_.push_back({lease, *std::move(result)});
+    successes_.push_back({{lease, *std::move(result)},
+                          job.kind,
+                          running.context->TakeEffect(),
+                          job.attempt,
+                          job.max_attempts});
     ++succeeded_;
   } else {
     storage::JobFailure failure;
@@ -219,8 +226,54 @@ void JobRunner::RunOne(RunningJob& running, absl::BitGen& random) {
   }
 }
 
+absl::Status JobRunner::CommitSuccesses(storage::Transaction& tx,
+                                        std::vector<Success>& successes) {
+  std::vector<storage::LeaseRef> with_effects;
+  for (const Success& s : successes) {
+    if (s.effect != nullptr) with_effects.push_back(s.done.lease);
+  }
+  if (!with_effects.empty()) {
+    CF_ASSIGN_OR_RETURN(std::vector<int64_t> held,
+                        storage::JobRepository::LockLeased(tx, with_effects));
+    const std::set<int64_t> held_ids(held.begin(), held.end());
+    std::map<std::string, std::vector<PendingEffect>> by_kind;
+    for (Success& s : successes) {
+      // A job whose lease was taken over is neither written nor completed.
+      if (s.effect == nullptr || !held_ids.contains(s.done.lease.id)) continue;
+      by_kind[s.kind].push_back(
+          {s.done.lease.id, s.effect.get(), &s.done.result_json});
+    }
+    for (auto& [kind, effects] : by_kind) {
+      CF_RETURN_IF_ERROR(handlers_.at(kind)->CommitEffects(tx, effects));
+    }
+  }
+  std::vector<storage::JobSuccess> done;
+  done.reserve(successes.size());
+  for (const Success& s : successes) done.push_back(s.done);
+  return storage::JobRepository::CompleteSucceeded(tx, done).status();
+}
+
+storage::JobFailure JobRunner::FailureOfEffect(const Success& success,
+                                               const absl::Status& status) {
+  thread_local absl::BitGen random;
+  storage::JobFailure failure;
+  failure.lease = success.done.lease;
+  failure.error = std::string(status.message());
+  failure.error_code = static_cast<int>(status.code());
+  failure.permanent = !IsRetryable(status);
+  std::lock_guard<std::mutex> lock(mu_);
+  --succeeded_;
+  if (failure.permanent || success.attempt >= success.max_attempts) {
+    ++failed_;
+  } else {
+    failure.retry_delay = RetryDelay(config_.backoff, success.attempt, random);
+    ++retried_;
+  }
+  return failure;
+}
+
 bool JobRunner::FlushCompletions() {
-  std::vector<storage::JobSuccess> successes;
+  std::vector<Success> successes;
   std::vector<storage::JobFailure> failures;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -228,13 +281,42 @@ bool JobRunner::FlushCompletions() {
     failures.swap(failures_);
   }
   if (successes.empty() && failures.empty()) return true;
-  absl::Status status =
-      db_.RunInTransaction("complete_jobs", [&](storage::Transaction& tx) {
-        CF_RETURN_IF_ERROR(
-            storage::JobRepository::CompleteSucceeded(tx, successes).status());
-        return storage::JobRepository::CompleteFailed(tx, failures).status();
-      });
+  auto commit_all = [&] {
+    return db_.RunInTransaction("complete_jobs", [&](storage::Transaction& tx) {
+      CF_RETURN_IF_ERROR(CommitSuccesses(tx, successes));
+      return storage::JobRepository::CompleteFailed(tx, failures).status();
+    });
+  };
+  absl::Status status = commit_all();
   if (status.ok()) return true;
+  const bool has_effects =
+      std::any_of(successes.begin(), successes.end(),
+                  [](const Success& s) { return s.effect != nullptr; });
+  if (has_effects && status.code() != absl::StatusCode::kUnavailable) {
+    // One job's bad effect must not hold back the rest: commit each job
+    // with an effect alone; one that still fails becomes a failed attempt.
+    std::vector<Success> plain;
+    for (Success& s : successes) {
+      if (s.effect == nullptr) {
+        plain.push_back(std::move(s));
+        continue;
+      }
+      std::vector<Success> single{s};
+      absl::Status alone =
+          db_.RunInTransaction("complete_job", [&](storage::Transaction& tx) {
+            return CommitSuccesses(tx, single);
+          });
+      if (!alone.ok()) {
+        LogWarning(
+            absl::StrCat("job ", s.done.lease.id,
+                         ": storing its result failed: ", alone.message()));
+        failures.push_back(FailureOfEffect(s, alone));
+      }
+    }
+    successes = std::move(plain);
+    status = commit_all();
+    if (status.ok()) return true;
+  }
   LogWarning(absl::StrCat("recording job outcomes failed (will retry): ",
                           status.message()));
   std::lock_guard<std::mutex> lock(mu_);

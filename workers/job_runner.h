@@ -83,7 +83,21 @@ class JobRunner {
   void MaintenanceLoop();
   void FlushProgress();
   void RunOne(RunningJob& running, absl::BitGen& random);
+  // A succeeded job waiting for its completion (and effect) to commit.
+  struct Success {
+    storage::JobSuccess done;
+    std::string kind;
+    std::shared_ptr<JobEffect> effect;  // null: nothing to write
+    int attempt = 0;
+    int max_attempts = 0;
+  };
   bool FlushCompletions();
+  // Writes the effects of `successes` whose lease is still held, then marks
+  // them succeeded, in `tx`.
+  absl::Status CommitSuccesses(storage::Transaction& tx,
+                               std::vector<Success>& successes);
+  storage::JobFailure FailureOfEffect(const Success& success,
+                                      const absl::Status& status);
   void ReleaseJobs(const std::vector<storage::LeaseRef>& leases);
 
   storage::Database& db_;
@@ -107,7 +121,7 @@ class JobRunner {
   bool stopping_ = false;
   bool stop_workers_ = false;
   bool stop_background_ = false;
-  std::vector<storage::JobSuccess> successes_;
+  std::vector<Success> successes_;
   std::vector<storage::JobFailure> failures_;
 
   std::atomic<int64_t> claimed_{0};

@@ -27,6 +27,55 @@ VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9::text[], $10::text[],
         $11::timestamptz, $12::timestamptz, $13, $14, $15, $16::uuid,
         NULLIF($17, 0), NULLIF($18, '')::uuid))sql"};
 
+// Stores one new version for each of several certificates (distinct names)
+// in one statement: parallel arrays, one element per version. The upsert
+// assigns the version number (a new name starts at 1); keys and versions
+// are inserted alongside (foreign keys are checked at the statement's end).
+// $12/$13 hold each version's DNS names / IP addresses as an array literal.
+// Returns (ord, certificate id, version) per input.
+inline constexpr SqlStatement kAddVersionsBulk{"add_versions_bulk", R"sql(
+WITH input AS (
+  SELECT * FROM unnest($1::int[], $2::text[], $3::uuid[], $4::text[],
+                       $5::text[], $6::text[], $7::text[], $8::int[],
+                       $9::text[], $10::text[], $11::text[], $12::text[],
+                       $13::text[], $14::timestamptz[], $15::timestamptz[],
+                       $16::text[], $17::int[], $18::text[], $19::bigint[],
+                       $20::text[], $21::text[])
+    AS x(ord, name, key_id, kek_id, nonce, ciphertext, chain_pem,
+         chain_length, serial_number, sha256_fingerprint, subject, dns_names,
+         ip_addresses, not_before, not_after, key_type, key_bits, source,
+         job_id, issuer_ca_id, issuer)
+),
+certs AS (
+  INSERT INTO certificates AS c (name, latest_version, domains, not_after)
+  SELECT name, 1, dns_names::text[], not_after FROM input
+  ON CONFLICT (name) DO UPDATE
+    SET latest_version = c.latest_version + 1, domains = EXCLUDED.domains,
+        not_after = EXCLUDED.not_after, updated_at = now()
+  RETURNING c.id, c.name, c.latest_version
+),
+keys AS (
+  INSERT INTO private_keys (id, kek_id, nonce, ciphertext)
+  SELECT key_id, kek_id, decode(nonce, 'hex'), decode(ciphertext, 'hex')
+  FROM input
+),
+versions AS (
+  INSERT INTO certificate_versions (
+    certificate_id, version, chain_pem, chain_length, serial_number,
+    sha256_fingerprint, subject, issuer, dns_names, ip_addresses, not_before,
+    not_after, key_type, key_bits, source, private_key_id, issued_by_job_id,
+    issuer_ca_id)
+  SELECT c.id, c.latest_version, i.chain_pem, i.chain_length, i.serial_number,
+         i.sha256_fingerprint, i.subject, i.issuer, i.dns_names::text[],
+         i.ip_addresses::text[], i.not_before, i.not_after, i.key_type,
+         i.key_bits, i.source, i.key_id, NULLIF(i.job_id, 0),
+         NULLIF(i.issuer_ca_id, '')::uuid
+  FROM input i JOIN certs c ON c.name = i.name
+)
+SELECT i.ord, c.id::text, c.latest_version
+FROM input i JOIN certs c ON c.name = i.name
+ORDER BY i.ord)sql"};
+
 inline constexpr SqlStatement kSetLatestVersion{"set_latest_version", R"sql(
 UPDATE certificates
 SET latest_version = $2, domains = $3::text[], not_after = $4::timestamptz,

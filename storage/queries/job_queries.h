@@ -71,6 +71,14 @@ FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS r(id, token, result)
 WHERE j.id = r.id AND j.lease_token = r.token
 RETURNING j.id)sql"};
 
+// Locks the jobs whose lease is still the given token, for writing their
+// effects in the transaction that completes them.
+inline constexpr SqlStatement kLockLeasedJobs{"lock_leased_jobs", R"sql(
+SELECT j.id FROM jobs j
+JOIN unnest($1::bigint[], $2::bigint[]) AS r(id, token)
+  ON j.id = r.id AND j.lease_token = r.token
+FOR UPDATE OF j)sql"};
+
 // Failed attempts: retried after the given delay unless permanent,
 // cancelled or out of attempts.
 inline constexpr SqlStatement kCompleteJobsFailed{"complete_jobs_failed", R"sql(

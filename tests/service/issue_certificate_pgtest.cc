@@ -302,7 +302,10 @@ TEST_F(IssueCertificateTest, CancelledBeforeItRunsIssuesNothing) {
   EXPECT_EQ(CountRows("certificate_versions"), 1);  // only "after"
 }
 
-TEST_F(IssueCertificateTest, ReRunningTheSameJobStoresOneVersion) {
+// Run signs but stores nothing: the version is written by CommitEffects in
+// the transaction that completes the job, so a run whose completion never
+// commits (crash, lease lost) leaves no version behind.
+TEST_F(IssueCertificateTest, RunStoresNothingUntilItsEffectCommits) {
   v1::IssueCertificateRequest request;
   request.set_name("rerun");
   request.add_domains("rerun.example.com");
@@ -320,12 +323,23 @@ TEST_F(IssueCertificateTest, ReRunningTheSameJobStoresOneVersion) {
                             nullptr);
   workers::JobContext second((*claimed)[0].id, 2, 5, (*claimed)[0].payload_json,
                              nullptr);
-  auto a = handler.Run(first);
-  auto b = handler.Run(second);
-  ASSERT_THAT(a, IsOk());
-  ASSERT_THAT(b, IsOk());
-  EXPECT_EQ(*a, *b);
+  ASSERT_THAT(handler.Run(first), IsOk());
+  ASSERT_THAT(handler.Run(second), IsOk());
+  EXPECT_EQ(CountRows("certificate_versions"), 0);
+  EXPECT_EQ(CountRows("private_keys"), 1);  // the CA's key only
+
+  std::shared_ptr<workers::JobEffect> effect = second.TakeEffect();
+  ASSERT_NE(effect, nullptr);
+  std::string result;
+  std::vector<workers::PendingEffect> effects{
+      {(*claimed)[0].id, effect.get(), &result}};
+  ASSERT_THAT(db_->RunInTransaction("commit_effects",
+                                    [&](storage::Transaction& tx) {
+                                      return handler.CommitEffects(tx, effects);
+                                    }),
+              IsOk());
   EXPECT_EQ(CountRows("certificate_versions"), 1);
+  EXPECT_THAT(result, HasSubstr("\"version\":1"));
 }
 
 TEST_F(IssueCertificateTest, OperationsAreListedNewestFirstByState) {

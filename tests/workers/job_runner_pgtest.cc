@@ -3,6 +3,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <pqxx/pqxx>
 
 #include "common/status_macros.h"
 #include "gmock/gmock.h"
@@ -19,6 +20,7 @@ namespace {
 using ::certferry::testing::IsOk;
 using ::certferry::testing::WaitFor;
 using model::JobState;
+using ::testing::HasSubstr;
 
 // A handler driven by a function, counting runs per job id.
 class FunctionHandler final : public JobHandler {
@@ -106,6 +108,82 @@ class JobRunnerTest : public ::testing::Test {
   std::unique_ptr<storage::Database> db_;
   WorkerConfig config_;
 };
+
+// A handler whose effect is a row in `effects`, written by CommitEffects;
+// a payload of {"bad": true} makes its effect violate a CHECK constraint.
+class EffectHandler final : public JobHandler {
+ public:
+  struct Row final : JobEffect {
+    int64_t job_id = 0;
+    int value = 0;
+  };
+  using Hook = std::function<void(JobContext&)>;
+  explicit EffectHandler(Hook before_return = nullptr)
+      : before_return_(std::move(before_return)) {}
+
+  absl::StatusOr<std::string> Run(JobContext& c) override {
+    auto row = std::make_shared<Row>();
+    row->job_id = c.id();
+    row->value = c.payload_json().find("bad") != std::string::npos ? -1 : 1;
+    c.SetEffect(row);
+    if (before_return_) before_return_(c);
+    return std::string("{}");
+  }
+  absl::Status CommitEffects(storage::Transaction& tx,
+                             std::vector<PendingEffect>& effects) override {
+    for (PendingEffect& e : effects) {
+      const auto* row = static_cast<Row*>(e.effect);
+      tx.pqxx().exec_params0("INSERT INTO effects VALUES ($1, $2)", row->job_id,
+                             row->value);
+      *e.result_json = absl::StrCat("{\"stored\": ", row->job_id, "}");
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  Hook before_return_;
+};
+
+TEST_F(JobRunnerTest, EffectsCommitWithTheirCompletionExactlyOnce) {
+  ASSERT_THAT(
+      testing::QueryScalar(dsn_,
+                           "CREATE TABLE effects (job_id bigint "
+                           "PRIMARY KEY, v int NOT NULL CHECK (v > 0))"),
+      IsOk());
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 200; ++i) ids.push_back(Enqueue({.payload_json = "{}"}));
+  // One job's effect cannot be stored: it alone fails, the batch does not.
+  const int64_t bad =
+      Enqueue({.payload_json = "{\"bad\": true}", .max_attempts = 1});
+  auto runner = StartRunner(std::make_shared<EffectHandler>(), config_);
+  ASSERT_TRUE(WaitFor([&] { return CountState("succeeded") == 200; }));
+  ASSERT_TRUE(WaitForState(bad, JobState::kFailed));
+  EXPECT_EQ(*testing::QueryScalar(dsn_, "SELECT count(*) FROM effects"), "200");
+  EXPECT_EQ(Get(ids[17]).result_json,
+            absl::StrCat("{\"stored\": ", ids[17], "}"));
+  EXPECT_THAT(Get(bad).last_error, HasSubstr("constraint violated"));
+}
+
+TEST_F(JobRunnerTest, EffectOfAJobWhoseLeaseWasTakenOverIsNotWritten) {
+  ASSERT_THAT(testing::QueryScalar(dsn_,
+                                   "CREATE TABLE effects (job_id bigint "
+                                   "PRIMARY KEY, v int NOT NULL)"),
+              IsOk());
+  const int64_t id = Enqueue({.payload_json = "{}"});
+  // While the handler runs, another worker takes the job over (its lease
+  // token changes), as after this process stalled past its lease.
+  auto handler = std::make_shared<EffectHandler>([&](JobContext&) {
+    (void)testing::QueryScalar(
+        dsn_, absl::StrCat("UPDATE jobs SET lease_token = lease_token + 1 "
+                           "WHERE id = ",
+                           id, " RETURNING id"));
+  });
+  auto runner = StartRunner(handler, config_);
+  ASSERT_TRUE(WaitFor([&] { return runner->stats().succeeded == 1; }));
+  runner->Shutdown(absl::Seconds(5));
+  EXPECT_EQ(*testing::QueryScalar(dsn_, "SELECT count(*) FROM effects"), "0");
+  EXPECT_EQ(Get(id).state, JobState::kRunning);  // still the other's
+}
 
 TEST_F(JobRunnerTest, ProgressOfALongJobBecomesVisibleWhileItRuns) {
   config_.progress_flush_interval = absl::Milliseconds(50);

@@ -15,10 +15,18 @@
 namespace certferry::workers {
 namespace {
 
-absl::StatusOr<std::string> ResultJson(const model::Certificate& certificate) {
+// What Run leaves for CommitEffects.
+struct IssuedVersion final : JobEffect {
+  explicit IssuedVersion(storage::NewCertificateVersion input)
+      : input(std::move(input)) {}
+  storage::NewCertificateVersion input;
+};
+
+absl::StatusOr<std::string> ResultJson(const std::string& certificate_id,
+                                       int version) {
   jobs::v1::IssueCertificateResult result;
-  result.set_certificate_id(certificate.id);
-  result.set_version(certificate.version.version);
+  result.set_certificate_id(certificate_id);
+  result.set_version(version);
   std::string json;
   if (!google::protobuf::util::MessageToJsonString(result, &json).ok()) {
     return absl::InternalError("encoding the job result failed");
@@ -43,12 +51,15 @@ absl::StatusOr<std::string> IssueCertificateHandler::Run(JobContext& context) {
                                                                  context.id());
         });
   };
-  // Only a re-run can find its own earlier result (a first run racing a
-  // stale one is caught by the unique issued_by_job_id below).
+  // The version commits with the job's completion, so a re-run finds none;
+  // the lookup guards versions stored by older releases, which stored
+  // before completing.
   std::optional<model::Certificate> existing;
   if (context.attempt() > 1) {
     CF_ASSIGN_OR_RETURN(existing, find_existing());
-    if (existing) return ResultJson(*existing);
+    if (existing) {
+      return ResultJson(existing->id, existing->version.version);
+    }
   }
 
   context.ReportProgress("signing");
@@ -69,23 +80,29 @@ absl::StatusOr<std::string> IssueCertificateHandler::Run(JobContext& context) {
                                model::CertificateSource::kIssued, keys_));
   input.issued_by_job_id = context.id();
   input.issuer_ca_id = ca.id;
+  context.SetEffect(std::make_shared<IssuedVersion>(std::move(input)));
+  return std::string("{}");  // replaced by CommitEffects
+}
 
-  context.ReportProgress("storing");
-  auto stored = db_.RunInTransaction<model::Certificate>(
-      "store_issued_version", [&](storage::Transaction& tx) {
-        return storage::CertificateRepository::AddVersion(tx, input);
-      });
-  if (stored.status().code() == absl::StatusCode::kAlreadyExists) {
-    // A concurrent run of this same job stored first; report its version.
-    CF_ASSIGN_OR_RETURN(existing, find_existing());
-    if (existing) return ResultJson(*existing);
+absl::Status IssueCertificateHandler::CommitEffects(
+    storage::Transaction& tx, std::vector<PendingEffect>& effects) {
+  std::vector<const storage::NewCertificateVersion*> inputs;
+  inputs.reserve(effects.size());
+  for (const PendingEffect& effect : effects) {
+    inputs.push_back(&static_cast<IssuedVersion*>(effect.effect)->input);
   }
-  if (!stored.ok()) return stored.status();
-  LogInfo(absl::StrCat("issued certificate name=", stored->name,
-                       " version=", stored->version.version, " sha256=",
-                       stored->version.sha256_fingerprint, " ca=", ca.name,
-                       " operation=operations/", context.id()));
-  return ResultJson(*stored);
+  CF_ASSIGN_OR_RETURN(std::vector<storage::StoredVersionRef> stored,
+                      storage::CertificateRepository::AddVersions(tx, inputs));
+  for (size_t i = 0; i < effects.size(); ++i) {
+    CF_ASSIGN_OR_RETURN(
+        *effects[i].result_json,
+        ResultJson(stored[i].certificate_id, stored[i].version));
+    LogInfo(absl::StrCat(
+        "issued certificate name=", inputs[i]->certificate_name, " version=",
+        stored[i].version, " sha256=", inputs[i]->version.sha256_fingerprint,
+        " operation=operations/", effects[i].job_id));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace certferry::workers

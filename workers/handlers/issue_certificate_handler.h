@@ -1,10 +1,11 @@
 #pragma once
 
 // Job kind "issue_certificate": issues a certificate from a built-in CA and
-// stores it as a new version. Exactly once in effect: the stored version
-// records its job id, so a re-run (after a crash between storing and
-// completing, or a concurrent duplicate run) returns the version already
-// stored instead of issuing another. Thread-safe.
+// stores it as a new version. Exactly once in effect: Run only signs; the
+// version is stored by CommitEffects in the transaction that completes the
+// job (many jobs' versions in one statement), so it is stored if and only
+// if the job succeeds. The stored version also records its job id (UNIQUE),
+// and a re-run first looks for it. Thread-safe.
 
 #include "issuers/certificate_authorities.h"
 #include "pki/key_envelope.h"
@@ -26,6 +27,8 @@ class IssueCertificateHandler final : public JobHandler {
   // JobHandler. Payload: certferry.jobs.v1.IssueCertificatePayload as JSON;
   // result: certferry.jobs.v1.IssueCertificateResult as JSON.
   absl::StatusOr<std::string> Run(JobContext& context) override;
+  absl::Status CommitEffects(storage::Transaction& tx,
+                             std::vector<PendingEffect>& effects) override;
 
  private:
   storage::Database& db_;
