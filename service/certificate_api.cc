@@ -8,6 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "certferry/jobs/v1/jobs.pb.h"
 #include "common/ids.h"
@@ -30,6 +31,7 @@ namespace {
 
 constexpr char kImportMethod[] = "ImportCertificate";
 constexpr char kIssueMethod[] = "IssueCertificate";
+constexpr char kBatchIssueMethod[] = "BatchIssueCertificates";
 // Must match workers::IssueCertificateHandler::kKind.
 constexpr char kIssueJobKind[] = "issue_certificate";
 constexpr char kPageTokenVersion[] = "v1";
@@ -217,8 +219,121 @@ absl::StatusOr<v1::Certificate> CertificateApi::ImportCertificate(
 
 absl::StatusOr<v1::Operation> CertificateApi::IssueCertificate(
     const v1::IssueCertificateRequest& request) {
-  CF_RETURN_IF_ERROR(ValidateResourceName("name", request.name()));
   CF_RETURN_IF_ERROR(ValidateRequestId("request_id", request.request_id()));
+  CF_ASSIGN_OR_RETURN(storage::NewJob job, IssueJob(request));
+
+  const std::string& request_id = request.request_id();
+  const std::string digest = pki::Sha256Hex(
+      absl::StrCat(kIssueMethod, "\n", request.SerializeAsString()));
+  CF_ASSIGN_OR_RETURN(
+      model::Job queued,
+      db_.RunInTransaction<model::Job>(
+          "issue_certificate",
+          [&](storage::Transaction& tx) -> absl::StatusOr<model::Job> {
+            if (!request_id.empty()) {
+              CF_ASSIGN_OR_RETURN(auto earlier,
+                                  storage::RequestIdRepository::Claim(
+                                      tx, request_id, kIssueMethod, digest));
+              if (earlier) {
+                CF_RETURN_IF_ERROR(
+                    CheckSameRequest(*earlier, kIssueMethod, digest));
+                int64_t id = 0;
+                if (!absl::SimpleAtoi(earlier->resource_id, &id)) {
+                  return absl::InternalError("request_id: bad stored record");
+                }
+                return storage::JobRepository::Get(tx, id);
+              }
+            }
+            CF_ASSIGN_OR_RETURN(storage::EnqueuedJob enqueued,
+                                storage::JobRepository::Enqueue(tx, job));
+            if (!request_id.empty()) {
+              CF_RETURN_IF_ERROR(storage::RequestIdRepository::Complete(
+                  tx, request_id, absl::StrCat(enqueued.id), 0));
+            }
+            return storage::JobRepository::Get(tx, enqueued.id);
+          }));
+  notifier_.JobsEnqueued();
+  return operations_.ToOperation(queued);
+}
+
+absl::StatusOr<v1::BatchIssueCertificatesResponse>
+CertificateApi::BatchIssueCertificates(
+    const v1::BatchIssueCertificatesRequest& request) {
+  CF_RETURN_IF_ERROR(ValidateRequestId("request_id", request.request_id()));
+  if (request.requests().empty()) {
+    return absl::InvalidArgumentError(
+        "requests: empty; give at least one IssueCertificateRequest");
+  }
+  if (request.requests_size() > config_.max_batch_issue) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "requests: ", request.requests_size(), " requests; at most ",
+        config_.max_batch_issue, " per call, split the batch"));
+  }
+  std::vector<storage::NewJob> jobs;
+  jobs.reserve(request.requests_size());
+  for (int i = 0; i < request.requests_size(); ++i) {
+    const v1::IssueCertificateRequest& item = request.requests(i);
+    const std::string prefix = absl::StrCat("requests[", i, "].");
+    if (!item.request_id().empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          prefix, "request_id: must be empty; set request_id on the batch"));
+    }
+    absl::StatusOr<storage::NewJob> job = IssueJob(item);
+    if (!job.ok()) {
+      return absl::Status(job.status().code(),
+                          absl::StrCat(prefix, job.status().message()));
+    }
+    jobs.push_back(*std::move(job));
+  }
+
+  const std::string& request_id = request.request_id();
+  const std::string digest = pki::Sha256Hex(
+      absl::StrCat(kBatchIssueMethod, "\n", request.SerializeAsString()));
+  CF_ASSIGN_OR_RETURN(
+      std::vector<model::Job> queued,
+      db_.RunInTransaction<std::vector<model::Job>>(
+          "batch_issue_certificates",
+          [&](storage::Transaction& tx)
+              -> absl::StatusOr<std::vector<model::Job>> {
+            if (!request_id.empty()) {
+              CF_ASSIGN_OR_RETURN(
+                  auto earlier, storage::RequestIdRepository::Claim(
+                                    tx, request_id, kBatchIssueMethod, digest));
+              if (earlier) {
+                CF_RETURN_IF_ERROR(
+                    CheckSameRequest(*earlier, kBatchIssueMethod, digest));
+                std::vector<int64_t> ids;
+                for (absl::string_view part :
+                     absl::StrSplit(earlier->resource_id, ',')) {
+                  int64_t id = 0;
+                  if (!absl::SimpleAtoi(part, &id)) {
+                    return absl::InternalError("request_id: bad stored record");
+                  }
+                  ids.push_back(id);
+                }
+                return storage::JobRepository::GetMany(tx, ids);
+              }
+            }
+            CF_ASSIGN_OR_RETURN(std::vector<int64_t> ids,
+                                storage::JobRepository::EnqueueMany(tx, jobs));
+            if (!request_id.empty()) {
+              CF_RETURN_IF_ERROR(storage::RequestIdRepository::Complete(
+                  tx, request_id, absl::StrJoin(ids, ","), 0));
+            }
+            return storage::JobRepository::GetMany(tx, ids);
+          }));
+  notifier_.JobsEnqueued();
+  v1::BatchIssueCertificatesResponse response;
+  for (const model::Job& job : queued) {
+    CF_ASSIGN_OR_RETURN(*response.add_operations(),
+                        operations_.ToOperation(job));
+  }
+  return response;
+}
+
+absl::StatusOr<storage::NewJob> CertificateApi::IssueJob(
+    const v1::IssueCertificateRequest& request) {
+  CF_RETURN_IF_ERROR(ValidateResourceName("name", request.name()));
 
   // Every name is checked before anything is queued.
   std::vector<std::string> names;
@@ -286,38 +401,7 @@ absl::StatusOr<v1::Operation> CertificateApi::IssueCertificate(
     return absl::InternalError("encoding the issuance job failed");
   }
 
-  const std::string& request_id = request.request_id();
-  const std::string digest = pki::Sha256Hex(
-      absl::StrCat(kIssueMethod, "\n", request.SerializeAsString()));
-  CF_ASSIGN_OR_RETURN(
-      model::Job queued,
-      db_.RunInTransaction<model::Job>(
-          "issue_certificate",
-          [&](storage::Transaction& tx) -> absl::StatusOr<model::Job> {
-            if (!request_id.empty()) {
-              CF_ASSIGN_OR_RETURN(auto earlier,
-                                  storage::RequestIdRepository::Claim(
-                                      tx, request_id, kIssueMethod, digest));
-              if (earlier) {
-                CF_RETURN_IF_ERROR(
-                    CheckSameRequest(*earlier, kIssueMethod, digest));
-                int64_t id = 0;
-                if (!absl::SimpleAtoi(earlier->resource_id, &id)) {
-                  return absl::InternalError("request_id: bad stored record");
-                }
-                return storage::JobRepository::Get(tx, id);
-              }
-            }
-            CF_ASSIGN_OR_RETURN(storage::EnqueuedJob enqueued,
-                                storage::JobRepository::Enqueue(tx, job));
-            if (!request_id.empty()) {
-              CF_RETURN_IF_ERROR(storage::RequestIdRepository::Complete(
-                  tx, request_id, absl::StrCat(enqueued.id), 0));
-            }
-            return storage::JobRepository::Get(tx, enqueued.id);
-          }));
-  notifier_.JobsEnqueued();
-  return operations_.ToOperation(queued);
+  return job;
 }
 
 absl::StatusOr<v1::Certificate> CertificateApi::GetCertificate(

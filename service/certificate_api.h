@@ -12,6 +12,7 @@
 #include "service/operation_api.h"
 #include "storage/database.h"
 #include "storage/job_notifications.h"
+#include "storage/job_repository.h"
 
 namespace certferry::service {
 
@@ -23,6 +24,7 @@ struct CertificateApiConfig {
   int max_names_per_certificate = 100;
   absl::Duration default_validity = absl::Hours(24 * 90);
   int issue_max_attempts = 5;
+  int max_batch_issue = 1000;
 };
 
 class CertificateApi {
@@ -41,6 +43,10 @@ class CertificateApi {
   absl::StatusOr<v1::Operation> IssueCertificate(
       const v1::IssueCertificateRequest& request);
 
+  // See certferry.v1.CertificateService.BatchIssueCertificates.
+  absl::StatusOr<v1::BatchIssueCertificatesResponse> BatchIssueCertificates(
+      const v1::BatchIssueCertificatesRequest& request);
+
   // See certferry.v1.CertificateService.GetCertificate.
   absl::StatusOr<v1::Certificate> GetCertificate(
       const v1::GetCertificateRequest& request);
@@ -50,6 +56,10 @@ class CertificateApi {
       const v1::ListCertificatesRequest& request);
 
  private:
+  // Validates an issue request (all but request_id) and builds its job.
+  absl::StatusOr<storage::NewJob> IssueJob(
+      const v1::IssueCertificateRequest& request);
+
   storage::Database& db_;
   const pki::KeyRing& keys_;
   const Clock& clock_;

@@ -16,6 +16,13 @@ grpc::Status CertificateServiceImpl::IssueCertificate(
   return Reply(api_.IssueCertificate(*request), response);
 }
 
+grpc::Status CertificateServiceImpl::BatchIssueCertificates(
+    grpc::ServerContext* context,
+    const v1::BatchIssueCertificatesRequest* request,
+    v1::BatchIssueCertificatesResponse* response) {
+  return Reply(api_.BatchIssueCertificates(*request), response);
+}
+
 grpc::Status CertificateServiceImpl::GetCertificate(
     grpc::ServerContext* context, const v1::GetCertificateRequest* request,
     v1::Certificate* response) {

@@ -20,6 +20,10 @@ class CertificateServiceImpl final : public v1::CertificateService::Service {
   grpc::Status IssueCertificate(grpc::ServerContext* context,
                                 const v1::IssueCertificateRequest* request,
                                 v1::Operation* response) override;
+  grpc::Status BatchIssueCertificates(
+      grpc::ServerContext* context,
+      const v1::BatchIssueCertificatesRequest* request,
+      v1::BatchIssueCertificatesResponse* response) override;
   grpc::Status GetCertificate(grpc::ServerContext* context,
                               const v1::GetCertificateRequest* request,
                               v1::Certificate* response) override;

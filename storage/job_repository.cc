@@ -228,6 +228,16 @@ absl::Status JobRepository::SetProgress(Transaction& tx, const LeaseRef& lease,
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::vector<model::Job>> JobRepository::GetMany(
+    Transaction& tx, const std::vector<int64_t>& ids) {
+  std::vector<model::Job> jobs;
+  if (ids.empty()) return jobs;
+  const pqxx::result rows = tx.pqxx().exec_prepared(
+      queries::kGetJobs.name, ArrayLiteral(ids, [](int64_t id) { return id; }));
+  for (const auto& row : rows) jobs.push_back(JobFromRow(row));
+  return jobs;
+}
+
 absl::StatusOr<model::Job> JobRepository::Get(Transaction& tx, int64_t id) {
   const pqxx::result rows = tx.pqxx().exec_prepared(queries::kGetJob.name, id);
   if (rows.empty()) {

@@ -137,6 +137,10 @@ class JobRepository {
   static absl::StatusOr<std::map<model::JobState, int64_t>> CountByState(
       Transaction& tx, const std::string& kind);
 
+  // The jobs with these ids, in the same order (missing ids left out).
+  static absl::StatusOr<std::vector<model::Job>> GetMany(
+      Transaction& tx, const std::vector<int64_t>& ids);
+
   // Newest first.
   static absl::StatusOr<std::vector<model::Job>> List(
       Transaction& tx, const JobListQuery& query);

@@ -35,6 +35,7 @@ const std::vector<SqlStatement>& AllSqlStatements() {
       queries::kClaimJobs,
       queries::kRenewLeases,
       queries::kCompleteJobsSucceeded,
+      queries::kGetJobs,
       queries::kLockLeasedJobs,
       queries::kCompleteJobsFailed,
       queries::kReleaseJobs,

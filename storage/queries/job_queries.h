@@ -165,6 +165,12 @@ inline constexpr SqlStatement kCountJobsByState{
 inline constexpr SqlStatement kGetJob{
     "get_job", "SELECT " CERTFERRY_JOB_COLUMNS "FROM jobs WHERE id = $1"};
 
+// In the order of $1.
+inline constexpr SqlStatement kGetJobs{
+    "get_jobs", "SELECT " CERTFERRY_JOB_COLUMNS
+                "FROM unnest($1::bigint[]) WITH ORDINALITY AS w(id, ord) "
+                "JOIN jobs USING (id) ORDER BY w.ord"};
+
 // Newest first; keyset on id. Empty filters are off; $1 = 0: from the top.
 inline constexpr SqlStatement kListJobs{
     "list_jobs", "SELECT " CERTFERRY_JOB_COLUMNS

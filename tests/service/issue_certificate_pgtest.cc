@@ -168,6 +168,69 @@ TEST_F(IssueCertificateTest, IssuesAChainThatVerifiesForEveryName) {
   EXPECT_EQ(CountRows("private_keys"), 2);  // the CA's and the leaf's
 }
 
+TEST_F(IssueCertificateTest, BatchIssuesEveryRequestInOrderOnce) {
+  v1::BatchIssueCertificatesRequest batch;
+  batch.set_request_id("fleet-1");
+  for (const char* name : {"b1", "b2", "b1"}) {  // b1 twice: two versions
+    v1::IssueCertificateRequest* item = batch.add_requests();
+    item->set_name(name);
+    item->add_domains(std::string(name) + ".fleet.example.com");
+  }
+  auto response = api_->BatchIssueCertificates(batch);
+  ASSERT_THAT(response, IsOk());
+  ASSERT_EQ(response->operations_size(), 3);
+  // A repeated call returns the same operations and queues nothing new.
+  auto again = api_->BatchIssueCertificates(batch);
+  ASSERT_THAT(again, IsOk());
+  ASSERT_EQ(again->operations_size(), 3);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(again->operations(i).name(), response->operations(i).name());
+  }
+  EXPECT_EQ(CountRows("jobs"), 3);
+
+  StartWorkers();
+  std::vector<v1::Certificate> issued;
+  for (const v1::Operation& op : response->operations()) {
+    auto done = Wait(op);
+    ASSERT_THAT(done, IsOk());
+    ASSERT_TRUE(done->has_response()) << done->error().message();
+    ASSERT_TRUE(done->response().UnpackTo(&issued.emplace_back()));
+  }
+  EXPECT_EQ(issued[0].name(), "b1");
+  EXPECT_EQ(issued[1].name(), "b2");
+  EXPECT_EQ(issued[2].name(), "b1");
+  EXPECT_EQ(issued[0].id(), issued[2].id());
+  EXPECT_NE(issued[0].version().version(), issued[2].version().version());
+  EXPECT_THAT(issued[1].version().dns_names(),
+              ElementsAre("b2.fleet.example.com"));
+  EXPECT_EQ(CountRows("certificate_versions"), 3);
+
+  // The same request_id with different content is refused.
+  batch.mutable_requests(0)->set_name("other");
+  EXPECT_THAT(api_->BatchIssueCertificates(batch),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+}
+
+TEST_F(IssueCertificateTest, BatchWithOneBadRequestQueuesNothing) {
+  v1::BatchIssueCertificatesRequest batch;
+  batch.add_requests()->set_name("good");
+  batch.mutable_requests(0)->add_domains("good.example.com");
+  batch.add_requests()->set_name("bad");
+  batch.mutable_requests(1)->add_domains("bad..example.com");
+  EXPECT_THAT(api_->BatchIssueCertificates(batch),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       StartsWith("requests[1].domains[0]: ")));
+  batch.mutable_requests(1)->set_domains(0, "fine.example.com");
+  batch.mutable_requests(1)->set_request_id("per-item");
+  EXPECT_THAT(api_->BatchIssueCertificates(batch),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       StartsWith("requests[1].request_id: ")));
+  EXPECT_THAT(api_->BatchIssueCertificates(v1::BatchIssueCertificatesRequest()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       StartsWith("requests: empty")));
+  EXPECT_EQ(CountRows("jobs"), 0);
+}
+
 TEST_F(IssueCertificateTest, IntermediateCaChainsLeafThenIntermediate) {
   issuers::CreateAuthorityParams params;
   params.name = "team-intermediate";
