@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -115,6 +116,27 @@ std::optional<SecretString> EcPkcs8Pem(EVP_PKEY* key, KeyType type) {
   return SecretString(std::move(pem));
 }
 
+// An EC key on `curve` ("P-256", "P-384"). Each thread keeps one prepared
+// context per curve: EVP_PKEY_Q_keygen looks the algorithm up in the
+// provider store on every call, which costs as much as the key itself.
+EVP_PKEY* GenerateEcKey(const char* curve) {
+  using CtxPtr = std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)>;
+  thread_local std::map<std::string, CtxPtr> contexts;
+  auto it = contexts.find(curve);
+  if (it == contexts.end()) {
+    CtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr),
+               EVP_PKEY_CTX_free);
+    if (ctx == nullptr || EVP_PKEY_keygen_init(ctx.get()) != 1 ||
+        EVP_PKEY_CTX_set_group_name(ctx.get(), curve) != 1) {
+      return nullptr;
+    }
+    it = contexts.emplace(curve, std::move(ctx)).first;
+  }
+  EVP_PKEY* key = nullptr;
+  if (EVP_PKEY_keygen(it->second.get(), &key) != 1) return nullptr;
+  return key;
+}
+
 }  // namespace
 
 absl::StatusOr<KeyType> ParseKeyType(absl::string_view field,
@@ -145,10 +167,10 @@ absl::StatusOr<PrivateKey> GenerateKey(KeyType type) {
   EVP_PKEY* raw = nullptr;
   switch (type) {
     case KeyType::kEcdsaP256:
-      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+      raw = GenerateEcKey("P-256");
       break;
     case KeyType::kEcdsaP384:
-      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384");
+      raw = GenerateEcKey("P-384");
       break;
     case KeyType::kRsa2048:
       raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048});
