@@ -12,13 +12,12 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include <pqxx/pqxx>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <pqxx/pqxx>
 #include <thread>
 #include <vector>
 
@@ -152,13 +151,14 @@ int main(int argc, char** argv) {
     succeeded = count(JobState::kSucceeded) - succeeded_before;
     failed = count(JobState::kFailed) - failed_before;
     if (succeeded + failed >= accepted || absl::Now() > deadline) break;
-    absl::SleepFor(absl::Milliseconds(250));
+    absl::SleepFor(absl::Seconds(1));
   }
   auto last_finish = (*db)->RunAutocommit<int64_t>(
       "last_finish", [](certferry::storage::Transaction& tx) {
         return tx.pqxx()
-            .exec1("SELECT (extract(epoch FROM max(finished_at)) * 1e6)::bigint "
-                   "FROM jobs WHERE kind = 'issue_certificate'")[0]
+            .exec1(
+                "SELECT (extract(epoch FROM max(finished_at)) * 1e6)::bigint "
+                "FROM jobs WHERE kind = 'issue_certificate'")[0]
             .as<int64_t>();
       });
   if (!last_finish.ok()) {

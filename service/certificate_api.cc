@@ -314,13 +314,18 @@ CertificateApi::BatchIssueCertificates(
                 return storage::JobRepository::GetMany(tx, ids);
               }
             }
-            CF_ASSIGN_OR_RETURN(std::vector<int64_t> ids,
+            CF_ASSIGN_OR_RETURN(std::vector<model::Job> queued,
                                 storage::JobRepository::EnqueueMany(tx, jobs));
             if (!request_id.empty()) {
               CF_RETURN_IF_ERROR(storage::RequestIdRepository::Complete(
-                  tx, request_id, absl::StrJoin(ids, ","), 0));
+                  tx, request_id,
+                  absl::StrJoin(queued, ",",
+                                [](std::string* out, const model::Job& job) {
+                                  absl::StrAppend(out, job.id);
+                                }),
+                  0));
             }
-            return storage::JobRepository::GetMany(tx, ids);
+            return queued;
           }));
   notifier_.JobsEnqueued();
   v1::BatchIssueCertificatesResponse response;

@@ -80,10 +80,10 @@ absl::StatusOr<EnqueuedJob> JobRepository::Enqueue(Transaction& tx,
   return EnqueuedJob{existing[0][0].as<int64_t>(), false};
 }
 
-absl::StatusOr<std::vector<int64_t>> JobRepository::EnqueueMany(
+absl::StatusOr<std::vector<model::Job>> JobRepository::EnqueueMany(
     Transaction& tx, const std::vector<NewJob>& jobs) {
-  std::vector<int64_t> ids;
-  if (jobs.empty()) return ids;
+  std::vector<model::Job> queued;
+  if (jobs.empty()) return queued;
   std::vector<std::string> kinds;
   std::vector<std::string> payloads;
   for (const NewJob& job : jobs) {
@@ -94,8 +94,23 @@ absl::StatusOr<std::vector<int64_t>> JobRepository::EnqueueMany(
   const pqxx::result rows =
       t.exec_prepared(queries::kEnqueueJobsBulk.name, ToTextArrayLiteral(kinds),
                       ToTextArrayLiteral(payloads), jobs.front().max_attempts);
-  for (const auto& row : rows) ids.push_back(row[0].as<int64_t>());
-  return ids;
+  if (rows.size() != jobs.size()) {
+    return absl::InternalError("enqueue: row count mismatch");
+  }
+  // What was stored, without reading it back: the insert set only these.
+  queued.reserve(jobs.size());
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    model::Job& job = queued.emplace_back();
+    job.id = rows[i][0].as<int64_t>();
+    job.kind = jobs[i].kind;
+    job.payload_json = jobs[i].payload_json;
+    job.state = model::JobState::kQueued;
+    job.max_attempts = jobs.front().max_attempts;
+    job.create_time = FromEpochMicros(rows[i][1]);
+    job.update_time = job.create_time;
+    job.run_at = job.create_time;
+  }
+  return queued;
 }
 
 absl::Status JobRepository::NotifyWorkers(Transaction& tx) {

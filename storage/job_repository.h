@@ -79,9 +79,10 @@ class JobRepository {
   static absl::StatusOr<EnqueuedJob> Enqueue(Transaction& tx,
                                              const NewJob& job);
 
-  // Inserts many jobs in one statement (no idempotency keys). Returns their
-  // ids in input order. Wakes no workers, as Enqueue.
-  static absl::StatusOr<std::vector<int64_t>> EnqueueMany(
+  // Inserts many jobs in one statement (no idempotency keys, priority 0, to
+  // run now, all with the first job's max_attempts). Returns them as stored,
+  // in input order. Wakes no workers, as Enqueue.
+  static absl::StatusOr<std::vector<model::Job>> EnqueueMany(
       Transaction& tx, const std::vector<NewJob>& jobs);
 
   // Wakes idle workers of every replica when `tx` commits. Each notifying

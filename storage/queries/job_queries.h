@@ -27,7 +27,7 @@ inline constexpr SqlStatement kFindJobByIdempotencyKey{
 inline constexpr SqlStatement kEnqueueJobsBulk{"enqueue_jobs_bulk", R"sql(
 INSERT INTO jobs (kind, payload, max_attempts)
 SELECT k, p::jsonb, $3 FROM unnest($1::text[], $2::text[]) AS t(k, p)
-RETURNING id)sql"};
+RETURNING id, (extract(epoch FROM created_at) * 1000000)::bigint)sql"};
 
 // Wakes idle workers of every replica once the enqueuing transaction commits.
 inline constexpr SqlStatement kNotifyJobs{

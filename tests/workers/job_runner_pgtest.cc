@@ -415,7 +415,7 @@ TEST_F(JobRunnerTest, TwoRunnersShareTheQueueWithoutRunningAnyJobTwice) {
   auto handler = std::make_shared<FunctionHandler>(
       [](JobContext&) -> absl::StatusOr<std::string> { return "{}"; });
   std::vector<storage::NewJob> jobs(300, storage::NewJob{.kind = "test"});
-  ASSERT_THAT(db_->RunInTransaction<std::vector<int64_t>>(
+  ASSERT_THAT(db_->RunInTransaction<std::vector<model::Job>>(
                   "bulk",
                   [&](storage::Transaction& tx) {
                     return storage::JobRepository::EnqueueMany(tx, jobs);
