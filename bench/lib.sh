@@ -40,7 +40,8 @@ bench_pgbench_simple_update() {
 # a free loopback port against bench_dsn; sets bench_port. Stopped by
 # bench_cleanup.
 bench_start_certferryd() {
-  "$CERTFERRY_BUILD/app/certferryd" generate-kek "$bench_tmp/kek" 2>/dev/null
+  [ -f "$bench_tmp/kek" ] ||
+    "$CERTFERRY_BUILD/app/certferryd" generate-kek "$bench_tmp/kek" 2>/dev/null
   CERTFERRY_DATABASE_URL="$bench_dsn" CERTFERRY_KEK_FILE="$bench_tmp/kek" \
     "$CERTFERRY_BUILD/app/certferryd" serve --listen=127.0.0.1:0 "$@" \
     >"$bench_tmp/server.log" 2>&1 &

@@ -112,6 +112,7 @@ CertificateApi::CertificateApi(storage::Database& db, const pki::KeyRing& keys,
       cas_(cas),
       operations_(operations),
       notifier_(notifier),
+      enqueuer_(db),
       config_(config) {
   // An issuance operation's response is the certificate version it stored.
   operations_.RegisterResponse(
@@ -222,36 +223,13 @@ absl::StatusOr<v1::Operation> CertificateApi::IssueCertificate(
   CF_RETURN_IF_ERROR(ValidateRequestId("request_id", request.request_id()));
   CF_ASSIGN_OR_RETURN(storage::NewJob job, IssueJob(request));
 
-  const std::string& request_id = request.request_id();
-  const std::string digest = pki::Sha256Hex(
-      absl::StrCat(kIssueMethod, "\n", request.SerializeAsString()));
+  // Concurrent calls share one transaction (see GroupEnqueuer).
   CF_ASSIGN_OR_RETURN(
       model::Job queued,
-      db_.RunInTransaction<model::Job>(
-          "issue_certificate",
-          [&](storage::Transaction& tx) -> absl::StatusOr<model::Job> {
-            if (!request_id.empty()) {
-              CF_ASSIGN_OR_RETURN(auto earlier,
-                                  storage::RequestIdRepository::Claim(
-                                      tx, request_id, kIssueMethod, digest));
-              if (earlier) {
-                CF_RETURN_IF_ERROR(
-                    CheckSameRequest(*earlier, kIssueMethod, digest));
-                int64_t id = 0;
-                if (!absl::SimpleAtoi(earlier->resource_id, &id)) {
-                  return absl::InternalError("request_id: bad stored record");
-                }
-                return storage::JobRepository::Get(tx, id);
-              }
-            }
-            CF_ASSIGN_OR_RETURN(storage::EnqueuedJob enqueued,
-                                storage::JobRepository::Enqueue(tx, job));
-            if (!request_id.empty()) {
-              CF_RETURN_IF_ERROR(storage::RequestIdRepository::Complete(
-                  tx, request_id, absl::StrCat(enqueued.id), 0));
-            }
-            return storage::JobRepository::Get(tx, enqueued.id);
-          }));
+      enqueuer_.Enqueue(
+          {std::move(job), request.request_id(), kIssueMethod,
+           pki::Sha256Hex(absl::StrCat(kIssueMethod, "\n",
+                                       request.SerializeAsString()))}));
   notifier_.JobsEnqueued();
   return operations_.ToOperation(queued);
 }

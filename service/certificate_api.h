@@ -9,6 +9,7 @@
 #include "common/clock.h"
 #include "issuers/certificate_authorities.h"
 #include "pki/key_envelope.h"
+#include "service/group_enqueuer.h"
 #include "service/operation_api.h"
 #include "storage/database.h"
 #include "storage/job_notifications.h"
@@ -66,6 +67,7 @@ class CertificateApi {
   issuers::CertificateAuthorities& cas_;
   OperationApi& operations_;
   storage::JobNotifier& notifier_;
+  GroupEnqueuer enqueuer_;
   CertificateApiConfig config_;
 };
 

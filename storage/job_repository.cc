@@ -86,14 +86,16 @@ absl::StatusOr<std::vector<model::Job>> JobRepository::EnqueueMany(
   if (jobs.empty()) return queued;
   std::vector<std::string> kinds;
   std::vector<std::string> payloads;
+  std::vector<std::string> max_attempts;
   for (const NewJob& job : jobs) {
     kinds.push_back(job.kind);
     payloads.push_back(job.payload_json);
+    max_attempts.push_back(absl::StrCat(job.max_attempts));
   }
   pqxx::transaction_base& t = tx.pqxx();
-  const pqxx::result rows =
-      t.exec_prepared(queries::kEnqueueJobsBulk.name, ToTextArrayLiteral(kinds),
-                      ToTextArrayLiteral(payloads), jobs.front().max_attempts);
+  const pqxx::result rows = t.exec_prepared(
+      queries::kEnqueueJobsBulk.name, ToTextArrayLiteral(kinds),
+      ToTextArrayLiteral(payloads), ToTextArrayLiteral(max_attempts));
   if (rows.size() != jobs.size()) {
     return absl::InternalError("enqueue: row count mismatch");
   }
@@ -105,7 +107,7 @@ absl::StatusOr<std::vector<model::Job>> JobRepository::EnqueueMany(
     job.kind = jobs[i].kind;
     job.payload_json = jobs[i].payload_json;
     job.state = model::JobState::kQueued;
-    job.max_attempts = jobs.front().max_attempts;
+    job.max_attempts = jobs[i].max_attempts;
     job.create_time = FromEpochMicros(rows[i][1]);
     job.update_time = job.create_time;
     job.run_at = job.create_time;

@@ -80,7 +80,7 @@ class JobRepository {
                                              const NewJob& job);
 
   // Inserts many jobs in one statement (no idempotency keys, priority 0, to
-  // run now, all with the first job's max_attempts). Returns them as stored,
+  // run now). Returns them as stored,
   // in input order. Wakes no workers, as Enqueue.
   static absl::StatusOr<std::vector<model::Job>> EnqueueMany(
       Transaction& tx, const std::vector<NewJob>& jobs);

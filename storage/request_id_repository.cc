@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "storage/pg_values.h"
 #include "storage/queries/request_id_queries.h"
 
 namespace certferry::storage {
@@ -47,6 +48,43 @@ absl::Status RequestIdRepository::Complete(Transaction& tx,
   tx.pqxx().exec_prepared0(queries::kCompleteRequestId.name, request_id,
                            resource_id, resource_version);
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::map<std::string, RequestRecord>>
+RequestIdRepository::FindMany(Transaction& tx,
+                              const std::vector<std::string>& request_ids) {
+  std::map<std::string, RequestRecord> found;
+  if (request_ids.empty()) return found;
+  const pqxx::result rows = tx.pqxx().exec_prepared(
+      queries::kFindRequestIds.name, ToTextArrayLiteral(request_ids));
+  for (const auto& row : rows) {
+    RequestRecord& record = found[row[0].as<std::string>()];
+    record.method = row[1].as<std::string>();
+    record.request_sha256 = row[2].as<std::string>();
+    record.resource_id = row[3].as<std::string>();
+    record.resource_version = row[4].as<int>();
+  }
+  return found;
+}
+
+absl::StatusOr<int> RequestIdRepository::RecordMany(
+    Transaction& tx, const std::vector<CompletedRequest>& requests) {
+  if (requests.empty()) return 0;
+  std::vector<std::string> ids, methods, digests, resources, versions;
+  for (const CompletedRequest& r : requests) {
+    ids.push_back(r.request_id);
+    methods.push_back(r.method);
+    digests.push_back(r.request_sha256);
+    resources.push_back(r.resource_id);
+    versions.push_back(absl::StrCat(r.resource_version));
+  }
+  return static_cast<int>(
+      tx.pqxx()
+          .exec_prepared(
+              queries::kRecordRequestIds.name, ToTextArrayLiteral(ids),
+              ToTextArrayLiteral(methods), ToTextArrayLiteral(digests),
+              ToTextArrayLiteral(resources), ToTextArrayLiteral(versions))
+          .size());
 }
 
 }  // namespace certferry::storage

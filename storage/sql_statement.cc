@@ -28,6 +28,8 @@ const std::vector<SqlStatement>& AllSqlStatements() {
       queries::kClaimRequestId,
       queries::kGetRequestId,
       queries::kCompleteRequestId,
+      queries::kFindRequestIds,
+      queries::kRecordRequestIds,
       queries::kEnqueueJob,
       queries::kFindJobByIdempotencyKey,
       queries::kEnqueueJobsBulk,

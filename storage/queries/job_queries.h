@@ -26,7 +26,7 @@ inline constexpr SqlStatement kFindJobByIdempotencyKey{
 // payloads.
 inline constexpr SqlStatement kEnqueueJobsBulk{"enqueue_jobs_bulk", R"sql(
 INSERT INTO jobs (kind, payload, max_attempts)
-SELECT k, p::jsonb, $3 FROM unnest($1::text[], $2::text[]) AS t(k, p)
+SELECT k, p::jsonb, m FROM unnest($1::text[], $2::text[], $3::int[]) AS t(k, p, m)
 RETURNING id, (extract(epoch FROM created_at) * 1000000)::bigint)sql"};
 
 // Wakes idle workers of every replica once the enqueuing transaction commits.
