@@ -13,6 +13,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "app/application.h"
 #include "app/config_flags.h"
 #include "common/log.h"
@@ -82,6 +83,10 @@ int Serve() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Debian's Abseil is built with absl::Mutex deadlock detection on, which
+  // every gRPC lock then pays for (a lock-order graph update per
+  // acquisition). It is a debugging aid; production servers turn it off.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage(
       "certferryd [serve|migrate|generate-kek PATH] [flags]\n"
       "The certferry certificate service. See README.md.");
