@@ -49,7 +49,7 @@ constexpr char kUsage[] =
     "commands:\n"
     "  certs import --name N --chain FILE --key FILE [--request-id ID]\n"
     "               [--accept-expired]\n"
-    "  certs get ID [--version N]\n"
+    "  certs get ID [--version N] [--pem]   (--pem: just the chain PEM)\n"
     "  certs list [--domain D] [--expiring-within 30d] [--page-size N]\n"
     "  issue --name N --domain D [--domain D2 ...] [--san-domains FILE]\n"
     "        [--key ecdsa-p256|ecdsa-p384|rsa-2048|rsa-3072|rsa-4096]\n"
@@ -82,7 +82,7 @@ struct Args {
 
 bool ParseArgs(int argc, char** argv, Args* out, std::string* error) {
   static const std::vector<std::string> kBooleans = {
-      "json", "accept-expired", "help", "wait", "root", "default"};
+      "json", "accept-expired", "help", "wait", "root", "default", "pem"};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg.rfind("--", 0) != 0 || arg.size() == 2) {
@@ -192,6 +192,9 @@ void PrintCertificate(const v1::Certificate& c) {
   std::printf("source:        %s\n", v.source() == v1::CERTIFICATE_SOURCE_ISSUED
                                          ? "issued"
                                          : "imported");
+  // The chain (leaf, then intermediates) is public: printed so it can be
+  // saved and checked (`openssl verify`); the private key never is.
+  std::printf("\n%s", v.chain_pem().c_str());
 }
 
 class Client {
@@ -271,6 +274,8 @@ int Get(const Args& args, Client& client, bool json) {
   if (!status.ok()) return RpcError(status);
   if (json) {
     PrintJson(response);
+  } else if (args.Has("pem")) {
+    std::printf("%s", response.version().chain_pem().c_str());
   } else {
     PrintCertificate(response);
   }

@@ -65,6 +65,12 @@ TEST(IssuanceE2e, CliIssuesAndOpensslVerifiesTheChainForTheNames) {
   const std::string root_file = TempPath("root.pem");
   WriteFile(root_file, root->output);
 
+  // The chain is what `issue --wait` itself printed, as a user would save
+  // it; it must equal the stored chain.
+  const size_t pem_start = issued->output.find("-----BEGIN CERTIFICATE-----");
+  ASSERT_NE(pem_start, std::string::npos) << issued->output;
+  const std::string printed_chain = issued->output.substr(pem_start);
+  EXPECT_EQ(printed_chain.find("PRIVATE KEY"), std::string::npos);
   auto stub = v1::CertificateService::NewStub(grpc::CreateChannel(
       daemon.address(), grpc::InsecureChannelCredentials()));
   v1::GetCertificateRequest get;
@@ -73,8 +79,9 @@ TEST(IssuanceE2e, CliIssuesAndOpensslVerifiesTheChainForTheNames) {
   grpc::ClientContext context;
   Deadline(&context);
   ASSERT_TRUE(stub->GetCertificate(&context, get, &certificate).ok());
+  EXPECT_EQ(printed_chain, certificate.version().chain_pem());
   const std::string chain_file = TempPath("chain.pem");
-  WriteFile(chain_file, certificate.version().chain_pem());
+  WriteFile(chain_file, printed_chain);
 
   for (const char* host : {"web.example.com", "v2.api.example.com"}) {
     auto verify = testing::RunProgram({"/usr/bin/openssl", "verify", "-CAfile",
