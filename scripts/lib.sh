@@ -9,7 +9,7 @@ CERTFERRY_PACKAGES=(
   build-essential cmake pkg-config ccache git openssl ca-certificates
   libssl-dev libabsl-dev libprotobuf-dev protobuf-compiler
   libgrpc++-dev protobuf-compiler-grpc libpqxx-dev libpq-dev
-  libgtest-dev libgmock-dev postgresql postgresql-client
+  libgtest-dev libgmock-dev postgresql postgresql-client nlohmann-json3-dev
 )
 
 log() { printf '==> %s\n' "$*" >&2; }

@@ -10,12 +10,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "certferry/jobs/v1/jobs.pb.h"
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "google/protobuf/util/json_util.h"
 #include "issuers/stored_versions.h"
+#include "model/issue_job.h"
 #include "pki/certificate_bundle.h"
 #include "pki/digest.h"
 #include "pki/key_generation.h"
@@ -118,15 +118,15 @@ CertificateApi::CertificateApi(storage::Database& db, const pki::KeyRing& keys,
   operations_.RegisterResponse(
       kIssueJobKind,
       [this](const model::Job& job) -> absl::StatusOr<google::protobuf::Any> {
-        jobs::v1::IssueCertificateResult result;
-        if (!google::protobuf::util::JsonStringToMessage(job.result_json,
-                                                         &result)
-                 .ok()) {
-          return absl::DataLossError("unreadable issuance result");
+        absl::StatusOr<model::IssueJobResult> result =
+            model::ParseIssueJobResult(job.result_json);
+        if (!result.ok()) {
+          return absl::DataLossError(absl::StrCat(
+              "unreadable issuance result: ", result.status().message()));
         }
         v1::GetCertificateRequest get;
-        get.set_id(result.certificate_id());
-        get.set_version(result.version());
+        get.set_id(result->certificate_id);
+        get.set_version(result->version);
         CF_ASSIGN_OR_RETURN(v1::Certificate certificate, GetCertificate(get));
         google::protobuf::Any any;
         any.PackFrom(certificate);
@@ -369,20 +369,16 @@ absl::StatusOr<storage::NewJob> CertificateApi::IssueJob(
                      "; shorten the validity or use another issuer"));
   }
 
-  jobs::v1::IssueCertificatePayload payload;
-  payload.set_name(request.name());
-  for (const std::string& name : names) payload.add_names(name);
-  payload.set_key_type(pki::KeyTypeName(key_type));
-  payload.set_validity_seconds(absl::ToInt64Seconds(validity));
-  payload.set_issuer_id(ca.id);
+  model::IssueJobPayload payload;
+  payload.name = request.name();
+  payload.names = std::move(names);
+  payload.key_type = pki::KeyTypeName(key_type);
+  payload.validity_seconds = absl::ToInt64Seconds(validity);
+  payload.issuer_id = ca.id;
   storage::NewJob job;
   job.kind = kIssueJobKind;
   job.max_attempts = config_.issue_max_attempts;
-  job.payload_json.clear();  // MessageToJsonString appends
-  if (!google::protobuf::util::MessageToJsonString(payload, &job.payload_json)
-           .ok()) {
-    return absl::InternalError("encoding the issuance job failed");
-  }
+  job.payload_json = model::ToJson(payload);
 
   return job;
 }

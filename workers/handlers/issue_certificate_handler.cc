@@ -3,11 +3,10 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
-#include "certferry/jobs/v1/jobs.pb.h"
 #include "common/log.h"
 #include "common/status_macros.h"
-#include "google/protobuf/util/json_util.h"
 #include "issuers/stored_versions.h"
+#include "model/issue_job.h"
 #include "pki/certificate_bundle.h"
 #include "pki/key_generation.h"
 #include "storage/certificate_repository.h"
@@ -22,28 +21,15 @@ struct IssuedVersion final : JobEffect {
   storage::NewCertificateVersion input;
 };
 
-absl::StatusOr<std::string> ResultJson(const std::string& certificate_id,
-                                       int version) {
-  jobs::v1::IssueCertificateResult result;
-  result.set_certificate_id(certificate_id);
-  result.set_version(version);
-  std::string json;
-  if (!google::protobuf::util::MessageToJsonString(result, &json).ok()) {
-    return absl::InternalError("encoding the job result failed");
-  }
-  return json;
+std::string ResultJson(const std::string& certificate_id, int version) {
+  return model::ToJson(model::IssueJobResult{certificate_id, version});
 }
 
 }  // namespace
 
 absl::StatusOr<std::string> IssueCertificateHandler::Run(JobContext& context) {
-  jobs::v1::IssueCertificatePayload payload;
-  if (!google::protobuf::util::JsonStringToMessage(context.payload_json(),
-                                                   &payload)
-           .ok()) {
-    return absl::InvalidArgumentError(
-        "payload: not an IssueCertificatePayload");
-  }
+  CF_ASSIGN_OR_RETURN(model::IssueJobPayload payload,
+                      model::ParseIssueJobPayload(context.payload_json()));
   auto find_existing = [&] {
     return db_.RunAutocommit<std::optional<model::Certificate>>(
         "find_issued_version", [&](storage::Transaction& tx) {
@@ -64,18 +50,18 @@ absl::StatusOr<std::string> IssueCertificateHandler::Run(JobContext& context) {
 
   context.ReportProgress("signing");
   CF_ASSIGN_OR_RETURN(model::CertificateAuthority ca,
-                      authorities_.Get(payload.issuer_id()));
+                      authorities_.Get(payload.issuer_id));
   CF_ASSIGN_OR_RETURN(pki::KeyType key_type,
-                      pki::ParseKeyType("key_type", payload.key_type()));
+                      pki::ParseKeyType("key_type", payload.key_type));
   issuers::IssueParams params;
-  params.names.assign(payload.names().begin(), payload.names().end());
+  params.names = payload.names;
   params.key_type = key_type;
-  params.validity = absl::Seconds(payload.validity_seconds());
+  params.validity = absl::Seconds(payload.validity_seconds);
   CF_ASSIGN_OR_RETURN(issuers::IssuedCertificate issued,
                       authorities_.Issue(ca, params));
   CF_ASSIGN_OR_RETURN(
       storage::NewCertificateVersion input,
-      issuers::BuildNewVersion(payload.name(), issued.chain_pem, issued.chain,
+      issuers::BuildNewVersion(payload.name, issued.chain_pem, issued.chain,
                                issued.private_key_pem,
                                model::CertificateSource::kIssued, keys_));
   input.issued_by_job_id = context.id();
@@ -94,9 +80,8 @@ absl::Status IssueCertificateHandler::CommitEffects(
   CF_ASSIGN_OR_RETURN(std::vector<storage::StoredVersionRef> stored,
                       storage::CertificateRepository::AddVersions(tx, inputs));
   for (size_t i = 0; i < effects.size(); ++i) {
-    CF_ASSIGN_OR_RETURN(
-        *effects[i].result_json,
-        ResultJson(stored[i].certificate_id, stored[i].version));
+    *effects[i].result_json =
+        ResultJson(stored[i].certificate_id, stored[i].version);
     LogInfo(absl::StrCat(
         "issued certificate name=", inputs[i]->certificate_name, " version=",
         stored[i].version, " sha256=", inputs[i]->version.sha256_fingerprint,

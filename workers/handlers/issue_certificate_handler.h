@@ -24,8 +24,8 @@ class IssueCertificateHandler final : public JobHandler {
                           const pki::KeyRing& keys)
       : db_(db), authorities_(authorities), keys_(keys) {}
 
-  // JobHandler. Payload: certferry.jobs.v1.IssueCertificatePayload as JSON;
-  // result: certferry.jobs.v1.IssueCertificateResult as JSON.
+  // JobHandler. Payload: model::IssueJobPayload as JSON; result:
+  // model::IssueJobResult as JSON.
   absl::StatusOr<std::string> Run(JobContext& context) override;
   absl::Status CommitEffects(storage::Transaction& tx,
                              std::vector<PendingEffect>& effects) override;
