@@ -123,6 +123,13 @@ absl::Status JobRepository::NotifyWorkers(Transaction& tx) {
 absl::StatusOr<std::vector<ClaimedJob>> JobRepository::Claim(
     Transaction& tx, const std::vector<std::string>& kinds,
     const std::string& owner, int limit, absl::Duration lease) {
+  // The claim must walk jobs_ready_idx in order and stop after `limit`
+  // rows. Right after a burst of enqueues the table's statistics still say
+  // "nearly empty" (autovacuum analyzes a minute later at best), and the
+  // planner then prefers a bitmap scan that sorts every queued job on every
+  // claim: 5 ms instead of 1 ms per 64 jobs at 20,000 queued. Only for this
+  // transaction, those plan shapes are ruled out.
+  tx.pqxx().exec0(queries::kClaimPlanSettings);
   const pqxx::result rows = tx.pqxx().exec_prepared(
       queries::kClaimJobs.name, ToTextArrayLiteral(kinds), limit, owner,
       absl::ToInt64Milliseconds(lease));

@@ -37,6 +37,10 @@ inline constexpr SqlStatement kNotifyJobs{
 // $4 milliseconds. `id = ANY(ARRAY(subquery))` runs the LIMITed subquery
 // once and keeps the join on the primary key even in a generic prepared
 // plan (which cannot see $2 and would otherwise hash-join the whole table).
+// Run before kClaimJobs in the same transaction (see JobRepository::Claim).
+inline constexpr char kClaimPlanSettings[] =
+    "SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off";
+
 inline constexpr SqlStatement kClaimJobs{"claim_jobs", R"sql(
 UPDATE jobs j
 SET state = 'running', attempts = j.attempts + 1, lease_owner = $3,
