@@ -239,10 +239,55 @@ absl::Status CheckCaSpec(const CaCertificateSpec& spec) {
   return CheckValidity(spec.not_before, spec.not_after);
 }
 
+using ExtensionPtr =
+    std::unique_ptr<X509_EXTENSION, decltype(&X509_EXTENSION_free)>;
+
+// An extension built from OpenSSL's config syntax for certificates issued
+// by `issuer`; null on failure.
+ExtensionPtr MakeExtension(X509* issuer, int nid, const char* value) {
+  X509Ptr subject(X509_new(), X509_free);
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, issuer, subject.get(), nullptr, nullptr, 0);
+  return ExtensionPtr(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value),
+                      X509_EXTENSION_free);
+}
+
+// The leaf extensions that are the same for every certificate a CA issues,
+// built once per signer instead of parsed from config text per leaf.
+struct LeafConstants {
+  ExtensionPtr basic_constraints{nullptr, X509_EXTENSION_free};
+  ExtensionPtr key_usage_ec{nullptr, X509_EXTENSION_free};
+  ExtensionPtr key_usage_rsa{nullptr, X509_EXTENSION_free};
+  ExtensionPtr extended_key_usage{nullptr, X509_EXTENSION_free};
+  ExtensionPtr authority_key_id{nullptr, X509_EXTENSION_free};
+
+  bool Build(X509* ca) {
+    basic_constraints =
+        MakeExtension(ca, NID_basic_constraints, "critical,CA:FALSE");
+    key_usage_ec =
+        MakeExtension(ca, NID_key_usage, "critical,digitalSignature");
+    key_usage_rsa = MakeExtension(ca, NID_key_usage,
+                                  "critical,digitalSignature,keyEncipherment");
+    extended_key_usage = MakeExtension(ca, NID_ext_key_usage, "serverAuth");
+    authority_key_id =
+        MakeExtension(ca, NID_authority_key_identifier, "keyid:always");
+    return basic_constraints && key_usage_ec && key_usage_rsa &&
+           extended_key_usage && authority_key_id;
+  }
+};
+
+absl::Status AddPrepared(X509* cert, const ExtensionPtr& ext) {
+  if (X509_add_ext(cert, ext.get(), -1) != 1) {
+    return absl::InternalError("adding a certificate extension failed");
+  }
+  return absl::OkStatus();
+}
+
 class CertificateSignerImpl final : public CertificateSigner {
  public:
-  CertificateSignerImpl(X509Ptr cert, PkeyPtr key)
-      : cert_(std::move(cert)), key_(std::move(key)) {}
+  CertificateSignerImpl(X509Ptr cert, PkeyPtr key,
+                        std::unique_ptr<LeafConstants> leaf)
+      : cert_(std::move(cert)), key_(std::move(key)), leaf_(std::move(leaf)) {}
 
   absl::Time not_before() const override { return NotBefore(cert_.get()); }
   absl::Time not_after() const override { return NotAfter(cert_.get()); }
@@ -319,23 +364,18 @@ class CertificateSignerImpl final : public CertificateSigner {
     X509_set_issuer_name(cert.get(), X509_get_subject_name(cert_.get()));
     const bool empty_subject =
         X509_NAME_entry_count(X509_get_subject_name(cert.get())) == 0;
-    CF_RETURN_IF_ERROR(AddExtension(
-        cert.get(), cert_.get(), NID_basic_constraints, "critical,CA:FALSE"));
+    CF_RETURN_IF_ERROR(AddPrepared(cert.get(), leaf_->basic_constraints));
     const bool rsa = EVP_PKEY_get_base_id(leaf_key) == EVP_PKEY_RSA;
-    CF_RETURN_IF_ERROR(
-        AddExtension(cert.get(), cert_.get(), NID_key_usage,
-                     rsa ? "critical,digitalSignature,keyEncipherment"
-                         : "critical,digitalSignature"));
-    CF_RETURN_IF_ERROR(
-        AddExtension(cert.get(), cert_.get(), NID_ext_key_usage, "serverAuth"));
+    CF_RETURN_IF_ERROR(AddPrepared(
+        cert.get(), rsa ? leaf_->key_usage_rsa : leaf_->key_usage_ec));
+    CF_RETURN_IF_ERROR(AddPrepared(cert.get(), leaf_->extended_key_usage));
     CF_RETURN_IF_ERROR(
         AddExtension(cert.get(), cert_.get(), NID_subject_alt_name,
                      absl::StrCat(empty_subject ? "critical," : "",
                                   absl::StrJoin(alt_names, ","))));
     CF_RETURN_IF_ERROR(AddExtension(cert.get(), cert_.get(),
                                     NID_subject_key_identifier, "hash"));
-    CF_RETURN_IF_ERROR(AddExtension(
-        cert.get(), cert_.get(), NID_authority_key_identifier, "keyid:always"));
+    CF_RETURN_IF_ERROR(AddPrepared(cert.get(), leaf_->authority_key_id));
     CF_RETURN_IF_ERROR(Sign(cert.get(), key_.get()));
     return cert;
   }
@@ -353,6 +393,7 @@ class CertificateSignerImpl final : public CertificateSigner {
 
   X509Ptr cert_;
   PkeyPtr key_;
+  std::unique_ptr<LeafConstants> leaf_;
 };
 
 }  // namespace
@@ -388,8 +429,13 @@ absl::StatusOr<std::unique_ptr<CertificateSigner>> CertificateSigner::Load(
         "certificate: not a CA certificate (basicConstraints CA:TRUE "
         "missing)");
   }
-  return std::unique_ptr<CertificateSigner>(
-      new CertificateSignerImpl(std::move(cert), std::move(key)));
+  auto leaf = std::make_unique<LeafConstants>();
+  if (!leaf->Build(cert.get())) {
+    return absl::InvalidArgumentError(
+        "certificate: cannot derive leaf extensions from this CA certificate");
+  }
+  return std::unique_ptr<CertificateSigner>(new CertificateSignerImpl(
+      std::move(cert), std::move(key), std::move(leaf)));
 }
 
 }  // namespace certferry::pki
