@@ -315,7 +315,8 @@ class CertificateSignerImpl final : public CertificateSigner {
                                        const LeafSpec& spec) const override {
     ErrorQueueGuard guard;
     CF_ASSIGN_OR_RETURN(PkeyPtr leaf_key, ParseKey(leaf_key_pem));
-    return SignLeafFor(leaf_key.get(), spec);
+    CF_ASSIGN_OR_RETURN(X509Ptr cert, BuildLeaf(leaf_key.get(), spec));
+    return ToPem(cert.get());
   }
 
   absl::StatusOr<std::string> SignLeaf(const PrivateKey& leaf_key,
@@ -333,12 +334,6 @@ class CertificateSignerImpl final : public CertificateSigner {
   }
 
  private:
-  absl::StatusOr<std::string> SignLeafFor(EVP_PKEY* leaf_key,
-                                          const LeafSpec& spec) const {
-    CF_ASSIGN_OR_RETURN(X509Ptr cert, BuildLeaf(leaf_key, spec));
-    return ToPem(cert.get());
-  }
-
   absl::StatusOr<X509Ptr> BuildLeaf(EVP_PKEY* leaf_key,
                                     const LeafSpec& spec) const {
     if (spec.names.empty()) {

@@ -54,27 +54,9 @@ Certificate CertificateFromRow(const pqxx::row& row) {
 
 absl::StatusOr<Certificate> CertificateRepository::AddVersion(
     Transaction& tx, const NewCertificateVersion& input) {
-  pqxx::transaction_base& t = tx.pqxx();
-  const pqxx::row certificate = t.exec_prepared1(
-      queries::kUpsertCertificateByName.name, input.certificate_name);
-  const std::string id = certificate[0].as<std::string>();
-  const int version = certificate[1].as<int>() + 1;
-
-  const model::EncryptedPrivateKey& key = input.private_key;
-  CF_RETURN_IF_ERROR(PrivateKeyRepository::Insert(tx, key));
-
-  const model::CertificateVersion& v = input.version;
-  t.exec_prepared0(
-      queries::kInsertCertificateVersion.name, id, version, v.chain_pem,
-      v.chain_length, v.serial_number, v.sha256_fingerprint, v.subject,
-      v.issuer, ToTextArrayLiteral(v.dns_names),
-      ToTextArrayLiteral(v.ip_addresses), ToTimestampText(v.not_before),
-      ToTimestampText(v.not_after), v.key_type, v.key_bits,
-      SourceText(v.source), key.id, input.issued_by_job_id, input.issuer_ca_id);
-  t.exec_prepared0(queries::kSetLatestVersion.name, id, version,
-                   ToTextArrayLiteral(v.dns_names),
-                   ToTimestampText(v.not_after));
-  return Get(tx, id, version);
+  CF_ASSIGN_OR_RETURN(std::vector<StoredVersionRef> stored,
+                      AddVersions(tx, {&input}));
+  return Get(tx, stored.front().certificate_id, stored.front().version);
 }
 
 absl::StatusOr<std::vector<StoredVersionRef>>

@@ -9,10 +9,7 @@ namespace certferry::storage {
 
 const std::vector<SqlStatement>& AllSqlStatements() {
   static const auto* const kAll = new std::vector<SqlStatement>{
-      queries::kUpsertCertificateByName,
       queries::kInsertPrivateKey,
-      queries::kInsertCertificateVersion,
-      queries::kSetLatestVersion,
       queries::kAddVersionsBulk,
       queries::kGetCertificate,
       queries::kListCertificates,

@@ -4,28 +4,9 @@
 
 namespace certferry::storage::queries {
 
-// Creates the certificate if the name is new; locks its row either way so
-// concurrent imports under one name get consecutive version numbers.
-inline constexpr SqlStatement kUpsertCertificateByName{
-    "upsert_certificate_by_name", R"sql(
-INSERT INTO certificates (name) VALUES ($1)
-ON CONFLICT (name) DO UPDATE SET updated_at = now()
-RETURNING id::text, latest_version)sql"};
-
 inline constexpr SqlStatement kInsertPrivateKey{"insert_private_key", R"sql(
 INSERT INTO private_keys (id, kek_id, nonce, ciphertext)
 VALUES ($1::uuid, $2, decode($3, 'hex'), decode($4, 'hex')))sql"};
-
-inline constexpr SqlStatement kInsertCertificateVersion{
-    "insert_certificate_version", R"sql(
-INSERT INTO certificate_versions (
-  certificate_id, version, chain_pem, chain_length, serial_number,
-  sha256_fingerprint, subject, issuer, dns_names, ip_addresses, not_before,
-  not_after, key_type, key_bits, source, private_key_id, issued_by_job_id,
-  issuer_ca_id)
-VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9::text[], $10::text[],
-        $11::timestamptz, $12::timestamptz, $13, $14, $15, $16::uuid,
-        NULLIF($17, 0), NULLIF($18, '')::uuid))sql"};
 
 // Stores one new version for each of several certificates (distinct names)
 // in one statement: parallel arrays, one element per version. The upsert
@@ -75,12 +56,6 @@ versions AS (
 SELECT i.ord, c.id::text, c.latest_version
 FROM input i JOIN certs c ON c.name = i.name
 ORDER BY i.ord)sql"};
-
-inline constexpr SqlStatement kSetLatestVersion{"set_latest_version", R"sql(
-UPDATE certificates
-SET latest_version = $2, domains = $3::text[], not_after = $4::timestamptz,
-    updated_at = now()
-WHERE id = $1::uuid)sql"};
 
 #define CERTFERRY_CERTIFICATE_COLUMNS                                        \
   "c.id::text, c.name, c.domains, c.latest_version, "                        \

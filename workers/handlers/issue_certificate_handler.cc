@@ -30,19 +30,17 @@ std::string ResultJson(const std::string& certificate_id, int version) {
 absl::StatusOr<std::string> IssueCertificateHandler::Run(JobContext& context) {
   CF_ASSIGN_OR_RETURN(model::IssueJobPayload payload,
                       model::ParseIssueJobPayload(context.payload_json()));
-  auto find_existing = [&] {
-    return db_.RunAutocommit<std::optional<model::Certificate>>(
-        "find_issued_version", [&](storage::Transaction& tx) {
-          return storage::CertificateRepository::FindIssuedByJob(tx,
-                                                                 context.id());
-        });
-  };
   // The version commits with the job's completion, so a re-run finds none;
   // the lookup guards versions stored by older releases, which stored
   // before completing.
-  std::optional<model::Certificate> existing;
   if (context.attempt() > 1) {
-    CF_ASSIGN_OR_RETURN(existing, find_existing());
+    CF_ASSIGN_OR_RETURN(
+        std::optional<model::Certificate> existing,
+        db_.RunAutocommit<std::optional<model::Certificate>>(
+            "find_issued_version", [&](storage::Transaction& tx) {
+              return storage::CertificateRepository::FindIssuedByJob(
+                  tx, context.id());
+            }));
     if (existing) {
       return ResultJson(existing->id, existing->version.version);
     }
@@ -54,7 +52,7 @@ absl::StatusOr<std::string> IssueCertificateHandler::Run(JobContext& context) {
   CF_ASSIGN_OR_RETURN(pki::KeyType key_type,
                       pki::ParseKeyType("key_type", payload.key_type));
   issuers::IssueParams params;
-  params.names = payload.names;
+  params.names = std::move(payload.names);
   params.key_type = key_type;
   params.validity = absl::Seconds(payload.validity_seconds);
   CF_ASSIGN_OR_RETURN(issuers::IssuedCertificate issued,
