@@ -84,6 +84,10 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
         workers::IssueCertificateHandler::kKind,
         std::make_shared<workers::IssueCertificateHandler>(
             *app->database_, *app->authorities_, *app->keys_));
+    app->runner_->RegisterHandler(
+        workers::IssueCertificatesBatchHandler::kKind,
+        std::make_shared<workers::IssueCertificatesBatchHandler>(
+            *app->authorities_, *app->keys_));
     CF_RETURN_IF_ERROR(app->runner_->Start());
   }
 

@@ -1,6 +1,7 @@
 #pragma once
 
-// The payload and result of the "issue_certificate" job kind, stored as JSON
+// The payloads and results of the "issue_certificate" and
+// "issue_certificates" (batch) job kinds, stored as JSON
 // in the jobs table. Internal: not part of the public API; never holds
 // secrets. Field names are camelCase ("keyType"), as rows written by earlier
 // releases have them.
@@ -27,11 +28,26 @@ struct IssueJobResult {
   int version = 0;
 };
 
+// A batch: every item is issued, or none.
+struct IssueBatchJobPayload {
+  std::vector<IssueJobPayload> items;
+};
+
+struct IssueBatchJobResult {
+  std::vector<IssueJobResult> items;  // in payload order
+};
+
 std::string ToJson(const IssueJobPayload& payload);
 std::string ToJson(const IssueJobResult& result);
+std::string ToJson(const IssueBatchJobPayload& payload);
+std::string ToJson(const IssueBatchJobResult& result);
 
 // INVALID_ARGUMENT naming what is missing or malformed.
 absl::StatusOr<IssueJobPayload> ParseIssueJobPayload(absl::string_view json);
 absl::StatusOr<IssueJobResult> ParseIssueJobResult(absl::string_view json);
+absl::StatusOr<IssueBatchJobPayload> ParseIssueBatchJobPayload(
+    absl::string_view json);
+absl::StatusOr<IssueBatchJobResult> ParseIssueBatchJobResult(
+    absl::string_view json);
 
 }  // namespace certferry::model

@@ -32,8 +32,10 @@ namespace {
 constexpr char kImportMethod[] = "ImportCertificate";
 constexpr char kIssueMethod[] = "IssueCertificate";
 constexpr char kBatchIssueMethod[] = "BatchIssueCertificates";
-// Must match workers::IssueCertificateHandler::kKind.
+// Must match workers::IssueCertificateHandler::kKind and
+// workers::IssueCertificatesBatchHandler::kKind.
 constexpr char kIssueJobKind[] = "issue_certificate";
+constexpr char kIssueBatchJobKind[] = "issue_certificates";
 constexpr char kPageTokenVersion[] = "v1";
 
 std::string ImportRequestDigest(const v1::ImportCertificateRequest& r) {
@@ -130,6 +132,33 @@ CertificateApi::CertificateApi(storage::Database& db, const pki::KeyRing& keys,
         CF_ASSIGN_OR_RETURN(v1::Certificate certificate, GetCertificate(get));
         google::protobuf::Any any;
         any.PackFrom(certificate);
+        return any;
+      });
+  // A batch's response lists its versions; their chains are a
+  // GetCertificate away (a thousand chains would not fit one message).
+  operations_.RegisterResponse(
+      kIssueBatchJobKind,
+      [](const model::Job& job) -> absl::StatusOr<google::protobuf::Any> {
+        absl::StatusOr<model::IssueBatchJobResult> result =
+            model::ParseIssueBatchJobResult(job.result_json);
+        absl::StatusOr<model::IssueBatchJobPayload> payload =
+            model::ParseIssueBatchJobPayload(job.payload_json);
+        if (!result.ok() || !payload.ok() ||
+            result->items.size() != payload->items.size()) {
+          return absl::DataLossError(
+              absl::StrCat("unreadable batch issuance result: ",
+                           result.ok() ? payload.status().message()
+                                       : result.status().message()));
+        }
+        v1::BatchIssueCertificatesResult out;
+        for (size_t i = 0; i < result->items.size(); ++i) {
+          auto* issued = out.add_certificates();
+          issued->set_certificate_id(result->items[i].certificate_id);
+          issued->set_name(payload->items[i].name);
+          issued->set_version(result->items[i].version);
+        }
+        google::protobuf::Any any;
+        any.PackFrom(out);
         return any;
       });
 }
@@ -247,8 +276,8 @@ CertificateApi::BatchIssueCertificates(
         "requests: ", request.requests_size(), " requests; at most ",
         config_.max_batch_issue, " per call, split the batch"));
   }
-  std::vector<storage::NewJob> jobs;
-  jobs.reserve(request.requests_size());
+  model::IssueBatchJobPayload payload;
+  payload.items.reserve(request.requests_size());
   for (int i = 0; i < request.requests_size(); ++i) {
     const v1::IssueCertificateRequest& item = request.requests(i);
     const std::string prefix = absl::StrCat("requests[", i, "].");
@@ -256,23 +285,27 @@ CertificateApi::BatchIssueCertificates(
       return absl::InvalidArgumentError(absl::StrCat(
           prefix, "request_id: must be empty; set request_id on the batch"));
     }
-    absl::StatusOr<storage::NewJob> job = IssueJob(item);
-    if (!job.ok()) {
-      return absl::Status(job.status().code(),
-                          absl::StrCat(prefix, job.status().message()));
+    absl::StatusOr<model::IssueJobPayload> item_payload = IssuePayload(item);
+    if (!item_payload.ok()) {
+      return absl::Status(
+          item_payload.status().code(),
+          absl::StrCat(prefix, item_payload.status().message()));
     }
-    jobs.push_back(*std::move(job));
+    payload.items.push_back(*std::move(item_payload));
   }
+  storage::NewJob job;
+  job.kind = kIssueBatchJobKind;
+  job.max_attempts = config_.issue_max_attempts;
+  job.payload_json = model::ToJson(payload);
 
   const std::string& request_id = request.request_id();
   const std::string digest = pki::Sha256Hex(
       absl::StrCat(kBatchIssueMethod, "\n", request.SerializeAsString()));
   CF_ASSIGN_OR_RETURN(
-      std::vector<model::Job> queued,
-      db_.RunInTransaction<std::vector<model::Job>>(
+      model::Job queued,
+      db_.RunInTransaction<model::Job>(
           "batch_issue_certificates",
-          [&](storage::Transaction& tx)
-              -> absl::StatusOr<std::vector<model::Job>> {
+          [&](storage::Transaction& tx) -> absl::StatusOr<model::Job> {
             if (!request_id.empty()) {
               CF_ASSIGN_OR_RETURN(
                   auto earlier, storage::RequestIdRepository::Claim(
@@ -280,41 +313,39 @@ CertificateApi::BatchIssueCertificates(
               if (earlier) {
                 CF_RETURN_IF_ERROR(
                     CheckSameRequest(*earlier, kBatchIssueMethod, digest));
-                std::vector<int64_t> ids;
-                for (absl::string_view part :
-                     absl::StrSplit(earlier->resource_id, ',')) {
-                  int64_t id = 0;
-                  if (!absl::SimpleAtoi(part, &id)) {
-                    return absl::InternalError("request_id: bad stored record");
-                  }
-                  ids.push_back(id);
+                int64_t id = 0;
+                if (!absl::SimpleAtoi(earlier->resource_id, &id)) {
+                  return absl::InternalError("request_id: bad stored record");
                 }
-                return storage::JobRepository::GetMany(tx, ids);
+                return storage::JobRepository::Get(tx, id);
               }
             }
             CF_ASSIGN_OR_RETURN(std::vector<model::Job> queued,
-                                storage::JobRepository::EnqueueMany(tx, jobs));
+                                storage::JobRepository::EnqueueMany(tx, {job}));
             if (!request_id.empty()) {
               CF_RETURN_IF_ERROR(storage::RequestIdRepository::Complete(
-                  tx, request_id,
-                  absl::StrJoin(queued, ",",
-                                [](std::string* out, const model::Job& job) {
-                                  absl::StrAppend(out, job.id);
-                                }),
-                  0));
+                  tx, request_id, absl::StrCat(queued.front().id), 0));
             }
-            return queued;
+            return queued.front();
           }));
   notifier_.JobsEnqueued();
   v1::BatchIssueCertificatesResponse response;
-  for (const model::Job& job : queued) {
-    CF_ASSIGN_OR_RETURN(*response.add_operations(),
-                        operations_.ToOperation(job));
-  }
+  CF_ASSIGN_OR_RETURN(*response.mutable_operation(),
+                      operations_.ToOperation(queued));
   return response;
 }
 
 absl::StatusOr<storage::NewJob> CertificateApi::IssueJob(
+    const v1::IssueCertificateRequest& request) {
+  CF_ASSIGN_OR_RETURN(model::IssueJobPayload payload, IssuePayload(request));
+  storage::NewJob job;
+  job.kind = kIssueJobKind;
+  job.max_attempts = config_.issue_max_attempts;
+  job.payload_json = model::ToJson(payload);
+  return job;
+}
+
+absl::StatusOr<model::IssueJobPayload> CertificateApi::IssuePayload(
     const v1::IssueCertificateRequest& request) {
   CF_RETURN_IF_ERROR(ValidateResourceName("name", request.name()));
 
@@ -375,12 +406,7 @@ absl::StatusOr<storage::NewJob> CertificateApi::IssueJob(
   payload.key_type = pki::KeyTypeName(key_type);
   payload.validity_seconds = absl::ToInt64Seconds(validity);
   payload.issuer_id = ca.id;
-  storage::NewJob job;
-  job.kind = kIssueJobKind;
-  job.max_attempts = config_.issue_max_attempts;
-  job.payload_json = model::ToJson(payload);
-
-  return job;
+  return payload;
 }
 
 absl::StatusOr<v1::Certificate> CertificateApi::GetCertificate(

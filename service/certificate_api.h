@@ -8,6 +8,7 @@
 #include "certferry/v1/certificate_service.pb.h"
 #include "common/clock.h"
 #include "issuers/certificate_authorities.h"
+#include "model/issue_job.h"
 #include "pki/key_envelope.h"
 #include "service/group_enqueuer.h"
 #include "service/operation_api.h"
@@ -59,6 +60,10 @@ class CertificateApi {
  private:
   // Validates an issue request (all but request_id) and builds its job.
   absl::StatusOr<storage::NewJob> IssueJob(
+      const v1::IssueCertificateRequest& request);
+  // Validates an issue request (all but request_id) and builds what its
+  // job issues.
+  absl::StatusOr<model::IssueJobPayload> IssuePayload(
       const v1::IssueCertificateRequest& request);
 
   storage::Database& db_;

@@ -77,7 +77,7 @@ CertificateRepository::AddVersions(
     std::vector<std::string> ord, name, key_id, kek_id, nonce, ciphertext,
         chain_pem, chain_length, serial, fingerprint, subject, dns_names,
         ip_addresses, not_before, not_after, key_type, key_bits, source, job_id,
-        issuer_ca_id, issuer;
+        issuer_ca_id, issuer, job_item;
     for (size_t i : round) {
       const NewCertificateVersion& in = *inputs[i];
       const model::CertificateVersion& v = in.version;
@@ -102,6 +102,7 @@ CertificateRepository::AddVersions(
       job_id.push_back(absl::StrCat(in.issued_by_job_id));
       issuer_ca_id.push_back(in.issuer_ca_id);
       issuer.push_back(v.issuer);
+      job_item.push_back(absl::StrCat(in.issued_by_job_item));
     }
     const pqxx::result rows = tx.pqxx().exec_prepared(
         queries::kAddVersionsBulk.name, ToTextArrayLiteral(ord),
@@ -114,7 +115,8 @@ CertificateRepository::AddVersions(
         ToTextArrayLiteral(not_before), ToTextArrayLiteral(not_after),
         ToTextArrayLiteral(key_type), ToTextArrayLiteral(key_bits),
         ToTextArrayLiteral(source), ToTextArrayLiteral(job_id),
-        ToTextArrayLiteral(issuer_ca_id), ToTextArrayLiteral(issuer));
+        ToTextArrayLiteral(issuer_ca_id), ToTextArrayLiteral(issuer),
+        ToTextArrayLiteral(job_item));
     if (rows.size() != round.size()) {
       return absl::InternalError("storing versions: row count mismatch");
     }

@@ -23,6 +23,7 @@ struct NewCertificateVersion {
   model::CertificateVersion version;  // `version` and `create_time` ignored
   model::EncryptedPrivateKey private_key;
   int64_t issued_by_job_id = 0;  // 0: not issued by a job
+  int issued_by_job_item = 0;    // position in a batch job; 0 otherwise
   std::string issuer_ca_id;      // empty: not from a built-in CA
 };
 

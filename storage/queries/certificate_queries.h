@@ -21,11 +21,11 @@ WITH input AS (
                        $9::text[], $10::text[], $11::text[], $12::text[],
                        $13::text[], $14::timestamptz[], $15::timestamptz[],
                        $16::text[], $17::int[], $18::text[], $19::bigint[],
-                       $20::text[], $21::text[])
+                       $20::text[], $21::text[], $22::int[])
     AS x(ord, name, key_id, kek_id, nonce, ciphertext, chain_pem,
          chain_length, serial_number, sha256_fingerprint, subject, dns_names,
          ip_addresses, not_before, not_after, key_type, key_bits, source,
-         job_id, issuer_ca_id, issuer)
+         job_id, issuer_ca_id, issuer, job_item)
 ),
 certs AS (
   INSERT INTO certificates AS c (name, latest_version, domains, not_after)
@@ -45,11 +45,11 @@ versions AS (
     certificate_id, version, chain_pem, chain_length, serial_number,
     sha256_fingerprint, subject, issuer, dns_names, ip_addresses, not_before,
     not_after, key_type, key_bits, source, private_key_id, issued_by_job_id,
-    issuer_ca_id)
+    issued_by_job_item, issuer_ca_id)
   SELECT c.id, c.latest_version, i.chain_pem, i.chain_length, i.serial_number,
          i.sha256_fingerprint, i.subject, i.issuer, i.dns_names::text[],
          i.ip_addresses::text[], i.not_before, i.not_after, i.key_type,
-         i.key_bits, i.source, i.key_id, NULLIF(i.job_id, 0),
+         i.key_bits, i.source, i.key_id, NULLIF(i.job_id, 0), i.job_item,
          NULLIF(i.issuer_ca_id, '')::uuid
   FROM input i JOIN certs c ON c.name = i.name
 )
@@ -101,9 +101,10 @@ inline constexpr SqlStatement kGetPrivateKeyById{"get_private_key_by_id", R"sql(
 SELECT id::text, kek_id, encode(nonce, 'hex'), encode(ciphertext, 'hex')
 FROM private_keys WHERE id = $1::uuid)sql"};
 
-// The version a job issued, if it got that far (re-runs find it here).
+// The version a single issuance job issued, if it got that far (re-runs
+// find it here).
 inline constexpr SqlStatement kFindVersionByJob{"find_version_by_job", R"sql(
 SELECT certificate_id::text, version FROM certificate_versions
-WHERE issued_by_job_id = $1)sql"};
+WHERE issued_by_job_id = $1 AND issued_by_job_item = 0)sql"};
 
 }  // namespace certferry::storage::queries

@@ -66,5 +66,40 @@ TEST(IssueJobResult, RoundTripsThroughJson) {
   EXPECT_EQ(parsed->version, 7);
 }
 
+TEST(IssueBatchJob, RoundTripsThroughJsonInOrder) {
+  IssueBatchJobPayload payload;
+  for (const char* name : {"first", "second"}) {
+    payload.items.push_back(
+        {name, {std::string(name) + ".example.com"}, "ecdsa-p256", 60, "ca"});
+  }
+  auto parsed = ParseIssueBatchJobPayload(ToJson(payload));
+  ASSERT_THAT(parsed, IsOk());
+  ASSERT_EQ(parsed->items.size(), 2u);
+  EXPECT_EQ(parsed->items[1].name, "second");
+  EXPECT_EQ(parsed->items[1].names.front(), "second.example.com");
+  EXPECT_EQ(parsed->items[0].validity_seconds, 60);
+
+  auto result = ParseIssueBatchJobResult(
+      ToJson(IssueBatchJobResult{{{"id-1", 1}, {"id-2", 4}}}));
+  ASSERT_THAT(result, IsOk());
+  ASSERT_EQ(result->items.size(), 2u);
+  EXPECT_EQ(result->items[1].certificate_id, "id-2");
+  EXPECT_EQ(result->items[1].version, 4);
+}
+
+TEST(IssueBatchJob, MalformedItemIsNamedByIndex) {
+  EXPECT_THAT(ParseIssueBatchJobPayload(R"({"items":[]})"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("items must be a non-empty array")));
+  EXPECT_THAT(
+      ParseIssueBatchJobPayload(
+          R"({"items":[{"name":"a","names":["a"],"keyType":"k",)"
+          R"("issuerId":"c","validitySeconds":1},{"name":"b"}]})"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("items[1]")));
+  EXPECT_THAT(
+      ParseIssueBatchJobResult(R"({"items":[{"version":1}]})"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("items[0]")));
+}
+
 }  // namespace
 }  // namespace certferry::model

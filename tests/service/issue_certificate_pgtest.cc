@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "issuers/certificate_authorities.h"
+#include "model/issue_job.h"
 #include "service/certificate_api.h"
 #include "service/operation_api.h"
 #include "storage/job_repository.h"
@@ -103,6 +104,10 @@ class IssueCertificateTest : public ::testing::Test {
     runner_->RegisterHandler(workers::IssueCertificateHandler::kKind,
                              std::make_shared<workers::IssueCertificateHandler>(
                                  *db_, *cas_, *keys_));
+    runner_->RegisterHandler(
+        workers::IssueCertificatesBatchHandler::kKind,
+        std::make_shared<workers::IssueCertificatesBatchHandler>(*cas_,
+                                                                 *keys_));
     ASSERT_THAT(runner_->Start(), IsOk());
   }
 
@@ -178,37 +183,87 @@ TEST_F(IssueCertificateTest, BatchIssuesEveryRequestInOrderOnce) {
   }
   auto response = api_->BatchIssueCertificates(batch);
   ASSERT_THAT(response, IsOk());
-  ASSERT_EQ(response->operations_size(), 3);
-  // A repeated call returns the same operations and queues nothing new.
+  EXPECT_THAT(response->operation().name(), StartsWith("operations/"));
+  EXPECT_EQ(response->operation().metadata().kind(), "issue_certificates");
+  // A repeated call returns the same operation and queues nothing new.
   auto again = api_->BatchIssueCertificates(batch);
   ASSERT_THAT(again, IsOk());
-  ASSERT_EQ(again->operations_size(), 3);
-  for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(again->operations(i).name(), response->operations(i).name());
-  }
-  EXPECT_EQ(CountRows("jobs"), 3);
+  EXPECT_EQ(again->operation().name(), response->operation().name());
+  EXPECT_EQ(CountRows("jobs"), 1);
 
   StartWorkers();
-  std::vector<v1::Certificate> issued;
-  for (const v1::Operation& op : response->operations()) {
-    auto done = Wait(op);
-    ASSERT_THAT(done, IsOk());
-    ASSERT_TRUE(done->has_response()) << done->error().message();
-    ASSERT_TRUE(done->response().UnpackTo(&issued.emplace_back()));
-  }
-  EXPECT_EQ(issued[0].name(), "b1");
-  EXPECT_EQ(issued[1].name(), "b2");
-  EXPECT_EQ(issued[2].name(), "b1");
-  EXPECT_EQ(issued[0].id(), issued[2].id());
-  EXPECT_NE(issued[0].version().version(), issued[2].version().version());
-  EXPECT_THAT(issued[1].version().dns_names(),
-              ElementsAre("b2.fleet.example.com"));
+  auto done = Wait(response->operation());
+  ASSERT_THAT(done, IsOk());
+  ASSERT_TRUE(done->has_response()) << done->error().message();
+  v1::BatchIssueCertificatesResult result;
+  ASSERT_TRUE(done->response().UnpackTo(&result));
+  ASSERT_EQ(result.certificates_size(), 3);
+  EXPECT_EQ(result.certificates(0).name(), "b1");
+  EXPECT_EQ(result.certificates(1).name(), "b2");
+  EXPECT_EQ(result.certificates(2).name(), "b1");
+  EXPECT_EQ(result.certificates(0).certificate_id(),
+            result.certificates(2).certificate_id());
+  EXPECT_EQ(result.certificates(0).version(), 1);
+  EXPECT_EQ(result.certificates(2).version(), 2);
   EXPECT_EQ(CountRows("certificate_versions"), 3);
+
+  // Each listed version is stored with the names asked for and verifies.
+  const std::string root_pem =
+      issuers::CertificateAuthorities::RootOf(root_.chain_pem);
+  for (int i = 0; i < 3; ++i) {
+    v1::GetCertificateRequest get;
+    get.set_id(result.certificates(i).certificate_id());
+    get.set_version(result.certificates(i).version());
+    auto certificate = api_->GetCertificate(get);
+    ASSERT_THAT(certificate, IsOk());
+    const std::string host =
+        result.certificates(i).name() + ".fleet.example.com";
+    EXPECT_THAT(certificate->version().dns_names(), ElementsAre(host));
+    EXPECT_EQ(VerifyChain(certificate->version().chain_pem(), root_pem, host),
+              "");
+  }
 
   // The same request_id with different content is refused.
   batch.mutable_requests(0)->set_name("other");
   EXPECT_THAT(api_->BatchIssueCertificates(batch),
               StatusIs(absl::StatusCode::kAlreadyExists));
+}
+
+// A batch whose item fails when it runs stores none of its certificates.
+TEST_F(IssueCertificateTest, BatchFailingAtOneItemStoresNone) {
+  model::IssueBatchJobPayload payload;
+  for (int i = 0; i < 3; ++i) {
+    model::IssueJobPayload& item = payload.items.emplace_back();
+    item.name = "all-or-none-" + std::to_string(i);
+    item.names = {item.name + ".example.com"};
+    item.key_type = "ecdsa-p256";
+    item.validity_seconds = 3600;
+    item.issuer_id = root_.id;
+  }
+  // The CA the third item names does not exist (any more).
+  payload.items[2].issuer_id = "00000000-0000-4000-8000-000000000000";
+  storage::NewJob job;
+  job.kind = workers::IssueCertificatesBatchHandler::kKind;
+  job.payload_json = model::ToJson(payload);
+  auto queued = db_->RunInTransaction<std::vector<model::Job>>(
+      "enqueue", [&](storage::Transaction& tx) {
+        return storage::JobRepository::EnqueueMany(tx, {job});
+      });
+  ASSERT_THAT(queued, IsOk());
+  StartWorkers();
+  v1::Operation op;
+  op.set_name(OperationApi::OperationName(queued->front().id));
+  auto done = Wait(op);
+  ASSERT_THAT(done, IsOk());
+  ASSERT_TRUE(done->done());
+  EXPECT_EQ(done->metadata().state(), v1::OPERATION_STATE_FAILED);
+  EXPECT_EQ(done->error().code(),
+            static_cast<int>(absl::StatusCode::kNotFound));
+  EXPECT_THAT(done->error().message(),
+              AllOf(StartsWith("requests[2]: "),
+                    HasSubstr("no certificate of the batch was stored")));
+  EXPECT_EQ(CountRows("certificate_versions"), 0);
+  EXPECT_EQ(CountRows("certificates"), 0);
 }
 
 TEST_F(IssueCertificateTest, BatchWithOneBadRequestQueuesNothing) {

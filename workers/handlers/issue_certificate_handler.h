@@ -1,11 +1,12 @@
 #pragma once
 
-// Job kind "issue_certificate": issues a certificate from a built-in CA and
-// stores it as a new version. Exactly once in effect: Run only signs; the
-// version is stored by CommitEffects in the transaction that completes the
-// job (many jobs' versions in one statement), so it is stored if and only
-// if the job succeeds. The stored version also records its job id (UNIQUE),
-// and a re-run first looks for it. Thread-safe.
+// Job kinds "issue_certificate" (one certificate) and "issue_certificates"
+// (a batch of up to a thousand, every one or none) issue from a built-in CA
+// and store new versions. Exactly once in effect: Run only signs; the
+// versions are stored by CommitEffects in the transaction that completes
+// the job (many jobs' versions in one statement), so they are stored if and
+// only if the job succeeds. Each stored version also records its job id and
+// position in the job (UNIQUE together). Thread-safe.
 
 #include "issuers/certificate_authorities.h"
 #include "pki/key_envelope.h"
@@ -32,6 +33,27 @@ class IssueCertificateHandler final : public JobHandler {
 
  private:
   storage::Database& db_;
+  issuers::CertificateAuthorities& authorities_;
+  const pki::KeyRing& keys_;
+};
+
+class IssueCertificatesBatchHandler final : public JobHandler {
+ public:
+  static constexpr char kKind[] = "issue_certificates";
+
+  // All references must outlive the handler.
+  IssueCertificatesBatchHandler(issuers::CertificateAuthorities& authorities,
+                                const pki::KeyRing& keys)
+      : authorities_(authorities), keys_(keys) {}
+
+  // JobHandler. Payload: model::IssueBatchJobPayload as JSON; result:
+  // model::IssueBatchJobResult as JSON. Checks for cancellation between
+  // certificates and reports how many are signed.
+  absl::StatusOr<std::string> Run(JobContext& context) override;
+  absl::Status CommitEffects(storage::Transaction& tx,
+                             std::vector<PendingEffect>& effects) override;
+
+ private:
   issuers::CertificateAuthorities& authorities_;
   const pki::KeyRing& keys_;
 };
