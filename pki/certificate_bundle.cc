@@ -730,10 +730,18 @@ absl::StatusOr<CertificateInfo> DescribeX509(X509* cert, EVP_PKEY* public_key,
   if (serial_hex == nullptr) return absl::InternalError("BN_bn2hex failed");
   info.serial_hex = serial_hex.get();
 
+  // Encoded once, for both the fingerprint and the PEM.
+  unsigned char* der = nullptr;
+  const int der_length = i2d_X509(cert, &der);
+  if (der_length <= 0) return absl::InternalError("i2d_X509 failed");
+  const std::string der_bytes(reinterpret_cast<const char*>(der),
+                              static_cast<size_t>(der_length));
+  OPENSSL_free(der);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_len = 0;
-  if (X509_digest(cert, EVP_sha256(), digest, &digest_len) != 1) {
-    return absl::InternalError("X509_digest failed");
+  if (EVP_Digest(der_bytes.data(), der_bytes.size(), digest, &digest_len,
+                 EVP_sha256(), nullptr) != 1) {
+    return absl::InternalError("SHA-256 failed");
   }
   info.sha256_fingerprint = absl::BytesToHexString(
       absl::string_view(reinterpret_cast<const char*>(digest), digest_len));
@@ -756,11 +764,14 @@ absl::StatusOr<CertificateInfo> DescribeX509(X509* cert, EVP_PKEY* public_key,
                                    X509_get_issuer_name(cert)) == 0 &&
                      own_key != nullptr && X509_verify(cert, own_key) == 1;
 
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  if (bio == nullptr || PEM_write_bio_X509(bio.get(), cert) != 1) {
-    return absl::InternalError("PEM_write_bio_X509 failed");
+  // What PEM_write_bio_X509 writes: base64 in lines of 64.
+  const std::string base64 = absl::Base64Escape(der_bytes);
+  info.pem = "-----BEGIN CERTIFICATE-----\n";
+  for (size_t i = 0; i < base64.size(); i += 64) {
+    info.pem.append(base64, i, 64);
+    info.pem.push_back('\n');
   }
-  info.pem = BioToString(bio.get());
+  info.pem += "-----END CERTIFICATE-----\n";
   return info;
 }
 

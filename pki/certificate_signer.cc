@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -141,9 +142,25 @@ absl::StatusOr<std::string> ToPem(X509* cert) {
 
 // X509_set_pubkey encodes through OpenSSL 3's encoder framework, which
 // costs more than the rest of issuing a certificate. An EC key on a named
-// curve is set directly from its encoded point; anything else takes the
+// curve is set directly from its encoded point (`known_point` when the
+// caller holds it: querying it recomputes it); anything else takes the
 // general path.
-bool SetPublicKey(X509* cert, EVP_PKEY* key) {
+bool SetPublicKey(X509* cert, EVP_PKEY* key, absl::string_view known_point) {
+  const int bits = EVP_PKEY_get_bits(key);
+  if (!known_point.empty() && EVP_PKEY_get_base_id(key) == EVP_PKEY_EC &&
+      (bits == 256 || bits == 384)) {
+    auto* copy = static_cast<unsigned char*>(
+        OPENSSL_memdup(known_point.data(), known_point.size()));
+    if (copy != nullptr &&
+        X509_PUBKEY_set0_param(
+            X509_get_X509_PUBKEY(cert), OBJ_nid2obj(NID_X9_62_id_ecPublicKey),
+            V_ASN1_OBJECT,
+            OBJ_nid2obj(bits == 256 ? NID_X9_62_prime256v1 : NID_secp384r1),
+            copy, static_cast<int>(known_point.size())) == 1) {
+      return true;
+    }
+    OPENSSL_free(copy);
+  }
   if (EVP_PKEY_get_base_id(key) == EVP_PKEY_EC) {
     char group[64];
     size_t group_length = 0;
@@ -173,7 +190,8 @@ bool SetPublicKey(X509* cert, EVP_PKEY* key) {
 
 absl::StatusOr<X509Ptr> NewCertificate(EVP_PKEY* subject_key,
                                        absl::Time not_before,
-                                       absl::Time not_after) {
+                                       absl::Time not_after,
+                                       absl::string_view known_point = {}) {
   X509Ptr cert(X509_new(), X509_free);
   if (cert == nullptr || X509_set_version(cert.get(), 2) != 1) {
     return absl::InternalError("creating a certificate failed");
@@ -183,7 +201,7 @@ absl::StatusOr<X509Ptr> NewCertificate(EVP_PKEY* subject_key,
                     absl::ToTimeT(not_before)) == nullptr ||
       ASN1_TIME_set(X509_getm_notAfter(cert.get()), absl::ToTimeT(not_after)) ==
           nullptr ||
-      !SetPublicKey(cert.get(), subject_key)) {
+      !SetPublicKey(cert.get(), subject_key, known_point)) {
     return absl::InternalError("setting certificate fields failed");
   }
   return cert;
@@ -219,6 +237,31 @@ absl::Status AddCaExtensions(X509* cert, X509* issuer, int path_length) {
       AddExtension(cert, issuer, NID_subject_key_identifier, "hash"));
   return AddExtension(cert, issuer, NID_authority_key_identifier,
                       "keyid:always");
+}
+
+// subjectKeyIdentifier as RFC 5280 4.2.1.2 (1) and OpenSSL's "hash": the
+// SHA-1 of the subjectPublicKey bits, which for an EC key are the encoded
+// point. Computed from `known_point` when given (no config parsing).
+absl::Status AddSubjectKeyId(X509* cert, X509* issuer,
+                             absl::string_view known_point) {
+  if (known_point.empty()) {
+    return AddExtension(cert, issuer, NID_subject_key_identifier, "hash");
+  }
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  unsigned int digest_length = 0;
+  using OctetsPtr =
+      std::unique_ptr<ASN1_OCTET_STRING, decltype(&ASN1_OCTET_STRING_free)>;
+  OctetsPtr id(ASN1_OCTET_STRING_new(), ASN1_OCTET_STRING_free);
+  if (id == nullptr ||
+      EVP_Digest(known_point.data(), known_point.size(), digest, &digest_length,
+                 EVP_sha1(), nullptr) != 1 ||
+      ASN1_OCTET_STRING_set(id.get(), digest,
+                            static_cast<int>(digest_length)) != 1 ||
+      X509_add1_ext_i2d(cert, NID_subject_key_identifier, id.get(), 0,
+                        X509V3_ADD_DEFAULT) != 1) {
+    return absl::InternalError("adding subjectKeyIdentifier failed");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Sign(X509* cert, EVP_PKEY* key) {
@@ -322,20 +365,24 @@ class CertificateSignerImpl final : public CertificateSigner {
   absl::StatusOr<std::string> SignLeaf(const PrivateKey& leaf_key,
                                        const LeafSpec& spec) const override {
     ErrorQueueGuard guard;
-    CF_ASSIGN_OR_RETURN(X509Ptr cert, BuildLeaf(leaf_key.native(), spec));
+    CF_ASSIGN_OR_RETURN(X509Ptr cert, BuildLeaf(leaf_key.native(), spec,
+                                                leaf_key.ec_public_point()));
     return ToPem(cert.get());
   }
 
   absl::StatusOr<CertificateInfo> SignAndDescribeLeaf(
       const PrivateKey& leaf_key, const LeafSpec& spec) const override {
     ErrorQueueGuard guard;
-    CF_ASSIGN_OR_RETURN(X509Ptr cert, BuildLeaf(leaf_key.native(), spec));
+    CF_ASSIGN_OR_RETURN(X509Ptr cert, BuildLeaf(leaf_key.native(), spec,
+                                                leaf_key.ec_public_point()));
     return internal::DescribeX509(cert.get(), leaf_key.native(), "leaf");
   }
 
  private:
-  absl::StatusOr<X509Ptr> BuildLeaf(EVP_PKEY* leaf_key,
-                                    const LeafSpec& spec) const {
+  // `known_point`: the EC key's encoded public point if the caller holds
+  // it, else empty.
+  absl::StatusOr<X509Ptr> BuildLeaf(EVP_PKEY* leaf_key, const LeafSpec& spec,
+                                    absl::string_view known_point = {}) const {
     if (spec.names.empty()) {
       return absl::InvalidArgumentError(
           "domains: empty; a certificate needs at least one name");
@@ -350,8 +397,9 @@ class CertificateSignerImpl final : public CertificateSigner {
           absl::StrCat(IsIpAddress(spec.names[i]) ? "IP:" : "DNS:",
                        NormalizeCertificateName(spec.names[i])));
     }
-    CF_ASSIGN_OR_RETURN(X509Ptr cert, NewCertificate(leaf_key, spec.not_before,
-                                                     spec.not_after));
+    CF_ASSIGN_OR_RETURN(
+        X509Ptr cert,
+        NewCertificate(leaf_key, spec.not_before, spec.not_after, known_point));
     // CN is limited to 64 characters; longer first names live in the SAN
     // only, which is what clients check anyway.
     const std::string cn = NormalizeCertificateName(spec.names.front());
@@ -368,8 +416,7 @@ class CertificateSignerImpl final : public CertificateSigner {
         AddExtension(cert.get(), cert_.get(), NID_subject_alt_name,
                      absl::StrCat(empty_subject ? "critical," : "",
                                   absl::StrJoin(alt_names, ","))));
-    CF_RETURN_IF_ERROR(AddExtension(cert.get(), cert_.get(),
-                                    NID_subject_key_identifier, "hash"));
+    CF_RETURN_IF_ERROR(AddSubjectKeyId(cert.get(), cert_.get(), known_point));
     CF_RETURN_IF_ERROR(AddPrepared(cert.get(), leaf_->authority_key_id));
     CF_RETURN_IF_ERROR(Sign(cert.get(), key_.get()));
     return cert;

@@ -56,8 +56,13 @@ std::string Der(unsigned char tag, const std::string& body) {
 // PEM_write_bio_PrivateKey writes (RFC 5208 around the RFC 5915
 // ECPrivateKey, curve in the algorithm only, public key included), built
 // directly because OpenSSL 3's encoder framework costs more than
-// generating the key. nullopt: not such a key; the caller uses OpenSSL.
-std::optional<SecretString> EcPkcs8Pem(EVP_PKEY* key, KeyType type) {
+// generating the key. Also returns the public point it encodes. nullopt:
+// not such a key; the caller uses OpenSSL.
+struct EcKeyEncoding {
+  SecretString pem;
+  std::string public_point;
+};
+std::optional<EcKeyEncoding> EcPkcs8Pem(EVP_PKEY* key, KeyType type) {
   const size_t scalar_bytes = type == KeyType::kEcdsaP256   ? 32
                               : type == KeyType::kEcdsaP384 ? 48
                                                             : 0;
@@ -113,7 +118,9 @@ std::optional<SecretString> EcPkcs8Pem(EVP_PKEY* key, KeyType type) {
        {&private_octets, &ec_private_key_body, &pkcs8_body, &der, &base64}) {
     OPENSSL_cleanse(secret->data(), secret->size());
   }
-  return SecretString(std::move(pem));
+  return EcKeyEncoding{
+      SecretString(std::move(pem)),
+      std::string(reinterpret_cast<const char*>(point), point_length)};
 }
 
 // An EC key on `curve` ("P-256", "P-384"). Each thread keeps one prepared
@@ -188,8 +195,9 @@ absl::StatusOr<PrivateKey> GenerateKey(KeyType type) {
     return absl::InternalError(
         absl::StrCat("generating a ", KeyTypeName(type), " key failed"));
   }
-  if (std::optional<SecretString> pem = EcPkcs8Pem(key.get(), type)) {
-    return PrivateKey(type, std::move(key), *std::move(pem));
+  if (std::optional<EcKeyEncoding> ec = EcPkcs8Pem(key.get(), type)) {
+    return PrivateKey(type, std::move(key), std::move(ec->pem),
+                      std::move(ec->public_point));
   }
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_secmem()),
                                                 BIO_free);
@@ -202,7 +210,7 @@ absl::StatusOr<PrivateKey> GenerateKey(KeyType type) {
   BUF_MEM* mem = nullptr;
   BIO_get_mem_ptr(bio.get(), &mem);
   return PrivateKey(type, std::move(key),
-                    SecretString(std::string(mem->data, mem->length)));
+                    SecretString(std::string(mem->data, mem->length)), "");
 }
 
 }  // namespace certferry::pki

@@ -35,15 +35,23 @@ class PrivateKey {
   const SecretString& pem() const { return pem_; }
   // The OpenSSL EVP_PKEY, for pki's own use.
   evp_pkey_st* native() const { return key_.get(); }
+  // For EC keys, the public point uncompressed (0x04 || X || Y), kept from
+  // generation because OpenSSL recomputes it on every query; empty for RSA.
+  const std::string& ec_public_point() const { return ec_public_point_; }
 
  private:
   friend absl::StatusOr<PrivateKey> GenerateKey(KeyType type);
-  PrivateKey(KeyType type, std::shared_ptr<evp_pkey_st> key, SecretString pem)
-      : type_(type), key_(std::move(key)), pem_(std::move(pem)) {}
+  PrivateKey(KeyType type, std::shared_ptr<evp_pkey_st> key, SecretString pem,
+             std::string ec_public_point)
+      : type_(type),
+        key_(std::move(key)),
+        pem_(std::move(pem)),
+        ec_public_point_(std::move(ec_public_point)) {}
 
   KeyType type_;
   std::shared_ptr<evp_pkey_st> key_;
   SecretString pem_;
+  std::string ec_public_point_;
 };
 
 // A new private key. INTERNAL if OpenSSL fails.

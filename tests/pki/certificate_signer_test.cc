@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
@@ -19,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -595,6 +597,47 @@ TEST_F(SignerTest, LeafKeyIdentifiersChainToTheCa) {
   EXPECT_FALSE(SubjectKeyId(leaf.get()).empty());
   EXPECT_NE(SubjectKeyId(leaf.get()), ca_ski);
   EXPECT_EQ(AuthorityKeyId(leaf.get()), ca_ski);
+}
+
+// The issuance fast path (a held key, its point kept from generation, the
+// certificate described from memory) yields what OpenSSL's general path
+// would: the same key identifier method, fingerprint and PEM.
+TEST_F(SignerTest, HeldKeyLeafMatchesOpenSslEncodings) {
+  for (KeyType type : {KeyType::kEcdsaP256, KeyType::kEcdsaP384}) {
+    absl::StatusOr<PrivateKey> key = GenerateKey(type);
+    ASSERT_THAT(key, IsOk());
+    ASSERT_FALSE(key->ec_public_point().empty());
+    absl::StatusOr<CertificateInfo> info =
+        root_->SignAndDescribeLeaf(*key, LeafFor({"held.example.com"}));
+    ASSERT_THAT(info, IsOk());
+    X509Ptr leaf = ReadCert(info->pem);
+    ASSERT_NE(leaf, nullptr);
+
+    // subjectKeyIdentifier: SHA-1 of the public key bits, as "hash" makes.
+    unsigned char sha1[SHA_DIGEST_LENGTH];
+    unsigned int sha1_length = 0;
+    ASSERT_EQ(X509_pubkey_digest(leaf.get(), EVP_sha1(), sha1, &sha1_length),
+              1);
+    EXPECT_EQ(SubjectKeyId(leaf.get()),
+              absl::BytesToHexString(absl::string_view(
+                  reinterpret_cast<const char*>(sha1), sha1_length)));
+    // The certificate carries the held key's public key.
+    EXPECT_EQ(X509_check_private_key(leaf.get(), key->native()), 1);
+
+    // PEM and fingerprint as OpenSSL writes and computes them.
+    BioPtr bio(BIO_new(BIO_s_mem()));
+    ASSERT_EQ(PEM_write_bio_X509(bio.get(), leaf.get()), 1);
+    BUF_MEM* mem = nullptr;
+    BIO_get_mem_ptr(bio.get(), &mem);
+    EXPECT_EQ(info->pem, std::string(mem->data, mem->length));
+    unsigned char sha256[EVP_MAX_MD_SIZE];
+    unsigned int sha256_length = 0;
+    ASSERT_EQ(X509_digest(leaf.get(), EVP_sha256(), sha256, &sha256_length), 1);
+    EXPECT_EQ(info->sha256_fingerprint,
+              absl::BytesToHexString(absl::string_view(
+                  reinterpret_cast<const char*>(sha256), sha256_length)));
+    EXPECT_EQ(VerifyChain(root_pem_, {}, info->pem), "ok");
+  }
 }
 
 TEST_F(SignerTest, LeafValidityIsAsRequested) {
