@@ -1,5 +1,6 @@
 #include "storage/certificate_repository.h"
 
+#include <algorithm>
 #include <map>
 #include <pqxx/pqxx>
 
@@ -15,6 +16,8 @@ namespace {
 
 using model::Certificate;
 using model::CertificateSource;
+
+constexpr size_t kMaxVersionsPerStatement = 256;
 
 const char* SourceText(CertificateSource source) {
   return source == CertificateSource::kIssued ? "issued" : "imported";
@@ -73,7 +76,19 @@ CertificateRepository::AddVersions(
     if (rounds.size() <= round) rounds.resize(round + 1);
     rounds[round].push_back(i);
   }
+  // At most kMaxVersionsPerStatement rows per statement: past a few hundred
+  // the parameters (a chain each) and the CTEs' tuplestores outgrow
+  // work_mem, and the cost per row rises (bench/run_issuance_bench).
+  std::vector<std::vector<size_t>> statements;
   for (const std::vector<size_t>& round : rounds) {
+    for (size_t first = 0; first < round.size();
+         first += kMaxVersionsPerStatement) {
+      const size_t last =
+          std::min(round.size(), first + kMaxVersionsPerStatement);
+      statements.emplace_back(round.begin() + first, round.begin() + last);
+    }
+  }
+  for (const std::vector<size_t>& round : statements) {
     std::vector<std::string> ord, name, key_id, kek_id, nonce, ciphertext,
         chain_pem, chain_length, serial, fingerprint, subject, dns_names,
         ip_addresses, not_before, not_after, key_type, key_bits, source, job_id,

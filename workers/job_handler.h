@@ -32,6 +32,10 @@ namespace certferry::workers {
 class JobEffect {
  public:
   virtual ~JobEffect() = default;
+  // Roughly how many rows committing it writes; completion transactions
+  // are sized by the sum (WorkerConfig::completion_batch), so a batch job's
+  // thousand rows do not ride in one transaction with a thousand others.
+  virtual size_t weight() const { return 1; }
 };
 
 // The running job as its handler sees it. Owned by the runner; valid for

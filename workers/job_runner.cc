@@ -43,6 +43,7 @@ JobRunner::JobRunner(storage::Database& db, SecretString database_url,
   config_.claim_batch = std::max(1, config_.claim_batch);
   config_.prefetch = std::max(0, config_.prefetch);
   config_.claimers = std::max(1, config_.claimers);
+  config_.completers = std::max(1, config_.completers);
   config_.completion_batch = std::max(1, config_.completion_batch);
 }
 
@@ -89,7 +90,9 @@ absl::Status JobRunner::Start() {
   for (int i = 0; i < config_.claimers; ++i) {
     dispatchers_.emplace_back([this] { DispatchLoop(); });
   }
-  completer_ = std::thread([this] { CompleterLoop(); });
+  for (int i = 0; i < config_.completers; ++i) {
+    completers_.emplace_back([this] { CompleterLoop(); });
+  }
   maintenance_ = std::thread([this] { MaintenanceLoop(); });
   for (int i = 0; i < config_.worker_threads; ++i) {
     workers_.emplace_back([this] { WorkerLoop(); });
@@ -197,11 +200,15 @@ void JobRunner::RunOne(RunningJob& running, absl::BitGen& random) {
   if (running.released) return;  // given back at shutdown
   const storage::LeaseRef lease{job.id, job.lease_token};
   if (result.ok()) {
+    std::shared_ptr<JobEffect> effect = running.context->TakeEffect();
+    const size_t weight = effect ? std::max<size_t>(1, effect->weight()) : 1;
     successes_.push_back({{lease, *std::move(result)},
                           job.kind,
-                          running.context->TakeEffect(),
+                          std::move(effect),
                           job.attempt,
-                          job.max_attempts});
+                          job.max_attempts,
+                          weight});
+    pending_weight_ += weight;
     ++succeeded_;
   } else {
     storage::JobFailure failure;
@@ -219,9 +226,9 @@ void JobRunner::RunOne(RunningJob& running, absl::BitGen& random) {
       ++retried_;
     }
     failures_.push_back(std::move(failure));
+    ++pending_weight_;
   }
-  if (successes_.size() + failures_.size() >=
-      static_cast<size_t>(config_.completion_batch)) {
+  if (pending_weight_ >= static_cast<size_t>(config_.completion_batch)) {
     completion_cv_.notify_all();
   }
 }
@@ -272,15 +279,45 @@ storage::JobFailure JobRunner::FailureOfEffect(const Success& success,
   return failure;
 }
 
-bool JobRunner::FlushCompletions() {
+bool JobRunner::FlushCompletions(bool all) {
+  while (true) {
+    switch (FlushCompletionChunk()) {
+      case ChunkOutcome::kNothing:
+        return true;
+      case ChunkOutcome::kFailed:
+        return false;
+      case ChunkOutcome::kCommitted:
+        break;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    const size_t threshold =
+        all ? 1 : static_cast<size_t>(config_.completion_batch);
+    if (pending_weight_ < threshold) return true;
+  }
+}
+
+JobRunner::ChunkOutcome JobRunner::FlushCompletionChunk() {
   std::vector<Success> successes;
   std::vector<storage::JobFailure> failures;
   {
+    // Successes up to completion_batch's weight (at least one); the rest
+    // go in the next transaction, which the completer starts at once.
     std::lock_guard<std::mutex> lock(mu_);
-    successes.swap(successes_);
+    size_t weight = 0;
+    size_t take = 0;
+    while (take < successes_.size() &&
+           (take == 0 || weight + successes_[take].weight <=
+                             static_cast<size_t>(config_.completion_batch))) {
+      weight += successes_[take].weight;
+      ++take;
+    }
+    successes.assign(std::make_move_iterator(successes_.begin()),
+                     std::make_move_iterator(successes_.begin() + take));
+    successes_.erase(successes_.begin(), successes_.begin() + take);
     failures.swap(failures_);
+    pending_weight_ -= weight + failures.size();
   }
-  if (successes.empty() && failures.empty()) return true;
+  if (successes.empty() && failures.empty()) return ChunkOutcome::kNothing;
   auto commit_all = [&] {
     return db_.RunInTransaction("complete_jobs", [&](storage::Transaction& tx) {
       CF_RETURN_IF_ERROR(CommitSuccesses(tx, successes));
@@ -288,7 +325,7 @@ bool JobRunner::FlushCompletions() {
     });
   };
   absl::Status status = commit_all();
-  if (status.ok()) return true;
+  if (status.ok()) return ChunkOutcome::kCommitted;
   const bool has_effects =
       std::any_of(successes.begin(), successes.end(),
                   [](const Success& s) { return s.effect != nullptr; });
@@ -315,14 +352,16 @@ bool JobRunner::FlushCompletions() {
     }
     successes = std::move(plain);
     status = commit_all();
-    if (status.ok()) return true;
+    if (status.ok()) return ChunkOutcome::kCommitted;
   }
   LogWarning(absl::StrCat("recording job outcomes failed (will retry): ",
                           status.message()));
   std::lock_guard<std::mutex> lock(mu_);
+  for (const Success& s : successes) pending_weight_ += s.weight;
+  pending_weight_ += failures.size();
   successes_.insert(successes_.end(), successes.begin(), successes.end());
   failures_.insert(failures_.end(), failures.begin(), failures.end());
-  return false;
+  return ChunkOutcome::kFailed;
 }
 
 void JobRunner::CompleterLoop() {
@@ -333,17 +372,17 @@ void JobRunner::CompleterLoop() {
       completion_cv_.wait_for(
           lock, Millis(config_.completion_flush_interval), [&] {
             return stop_background_ ||
-                   successes_.size() + failures_.size() >=
+                   pending_weight_ >=
                        static_cast<size_t>(config_.completion_batch);
           });
       stop = stop_background_;
     }
-    const bool flushed = FlushCompletions();
+    const bool flushed = FlushCompletions(/*all=*/stop);
     if (stop) {
       // Last attempts; what still fails is re-run after its lease expires.
       for (int i = 0; i < 3 && !flushed; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        if (FlushCompletions()) break;
+        if (FlushCompletions(/*all=*/true)) break;
       }
       return;
     }
@@ -496,7 +535,7 @@ void JobRunner::Shutdown(absl::Duration grace) {
     completion_cv_.notify_all();
     maintenance_cv_.notify_all();
   }
-  completer_.join();
+  for (auto& c : completers_) c.join();
   maintenance_.join();
   LogInfo(absl::StrCat("job runner ", config_.owner_id, " stopped; ",
                        not_started.size() + still_running.size(),

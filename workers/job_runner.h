@@ -5,7 +5,7 @@
 // Threads: a dispatcher claims up to `claim_batch` jobs per statement, only
 // as many as there are free workers (so claimed jobs never wait with a
 // ticking lease); a listener wakes it on NOTIFY and it also polls; workers
-// run handlers; a completer writes outcomes in batches; a maintenance
+// run handlers; completers write outcomes in batches; a maintenance
 // thread renews leases (picking up cancellation requests) and reaps expired
 // leases of any process. No transaction is open while a handler runs.
 //
@@ -90,8 +90,14 @@ class JobRunner {
     std::shared_ptr<JobEffect> effect;  // null: nothing to write
     int attempt = 0;
     int max_attempts = 0;
+    size_t weight = 1;  // the effect's weight, at least 1
   };
-  bool FlushCompletions();
+  // Commits pending outcomes a transaction of up to completion_batch weight
+  // at a time: everything if `all`, else while a full one is waiting. False
+  // if a commit failed (its outcomes stay pending).
+  bool FlushCompletions(bool all);
+  enum class ChunkOutcome { kNothing, kCommitted, kFailed };
+  ChunkOutcome FlushCompletionChunk();
   // Writes the effects of `successes` whose lease is still held, then marks
   // them succeeded, in `tx`.
   absl::Status CommitSuccesses(storage::Transaction& tx,
@@ -123,6 +129,8 @@ class JobRunner {
   bool stop_background_ = false;
   std::vector<Success> successes_;
   std::vector<storage::JobFailure> failures_;
+  // Sum of the weights of successes_ and failures_ (1 each).
+  size_t pending_weight_ = 0;
 
   std::atomic<int64_t> claimed_{0};
   std::atomic<int64_t> succeeded_{0};
@@ -132,7 +140,7 @@ class JobRunner {
 
   std::vector<std::thread> dispatchers_;
   std::thread listener_;
-  std::thread completer_;
+  std::vector<std::thread> completers_;
   std::thread maintenance_;
   std::vector<std::thread> workers_;
 };

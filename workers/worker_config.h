@@ -35,6 +35,10 @@ struct WorkerConfig {
   // +18% over 10 ms on the project machine).
   absl::Duration completion_flush_interval = absl::Milliseconds(50);
   int completion_batch = 512;
+  // Transactions recording completions at once. Two let PostgreSQL store a
+  // backlog of effects (issued versions) on two cores when the workers'
+  // output outpaces one connection.
+  int completers = 2;
   // Progress notes are written by a background flush of jobs that have run
   // at least this long, so short jobs cost no extra commit for them.
   absl::Duration progress_flush_interval = absl::Milliseconds(250);

@@ -114,15 +114,21 @@ class JobRunnerTest : public ::testing::Test {
 class EffectHandler final : public JobHandler {
  public:
   struct Row final : JobEffect {
+    size_t weight() const override { return rows; }
     int64_t job_id = 0;
     int value = 0;
+    size_t rows = 1;
   };
   using Hook = std::function<void(JobContext&)>;
-  explicit EffectHandler(Hook before_return = nullptr)
-      : before_return_(std::move(before_return)) {}
+  explicit EffectHandler(Hook before_return = nullptr, size_t weight = 1)
+      : before_return_(std::move(before_return)), weight_(weight) {}
+
+  // The largest total weight one CommitEffects call (one transaction) got.
+  size_t max_weight_per_commit() const { return max_weight_.load(); }
 
   absl::StatusOr<std::string> Run(JobContext& c) override {
     auto row = std::make_shared<Row>();
+    row->rows = weight_;
     row->job_id = c.id();
     row->value = c.payload_json().find("bad") != std::string::npos ? -1 : 1;
     c.SetEffect(row);
@@ -131,6 +137,11 @@ class EffectHandler final : public JobHandler {
   }
   absl::Status CommitEffects(storage::Transaction& tx,
                              std::vector<PendingEffect>& effects) override {
+    size_t weight = 0;
+    for (PendingEffect& e : effects) weight += e.effect->weight();
+    size_t seen = max_weight_.load();
+    while (weight > seen && !max_weight_.compare_exchange_weak(seen, weight)) {
+    }
     for (PendingEffect& e : effects) {
       const auto* row = static_cast<Row*>(e.effect);
       tx.pqxx().exec_params0("INSERT INTO effects VALUES ($1, $2)", row->job_id,
@@ -142,6 +153,8 @@ class EffectHandler final : public JobHandler {
 
  private:
   Hook before_return_;
+  size_t weight_;
+  std::atomic<size_t> max_weight_{0};
 };
 
 TEST_F(JobRunnerTest, EffectsCommitWithTheirCompletionExactlyOnce) {
@@ -162,6 +175,24 @@ TEST_F(JobRunnerTest, EffectsCommitWithTheirCompletionExactlyOnce) {
   EXPECT_EQ(Get(ids[17]).result_json,
             absl::StrCat("{\"stored\": ", ids[17], "}"));
   EXPECT_THAT(Get(bad).last_error, HasSubstr("constraint violated"));
+}
+
+// Heavy effects (a batch job's many rows) are spread over transactions of
+// at most completion_batch weight instead of riding in one.
+TEST_F(JobRunnerTest, CompletionTransactionsAreSizedByEffectWeight) {
+  ASSERT_THAT(testing::QueryScalar(dsn_,
+                                   "CREATE TABLE effects (job_id bigint "
+                                   "PRIMARY KEY, v int NOT NULL)"),
+              IsOk());
+  for (int i = 0; i < 60; ++i) Enqueue({.payload_json = "{}"});
+  config_.completion_batch = 8;
+  config_.completion_flush_interval = absl::Milliseconds(200);
+  auto handler = std::make_shared<EffectHandler>(nullptr, /*weight=*/3);
+  auto runner = StartRunner(handler, config_);
+  ASSERT_TRUE(WaitFor([&] { return CountState("succeeded") == 60; }));
+  EXPECT_EQ(*testing::QueryScalar(dsn_, "SELECT count(*) FROM effects"), "60");
+  EXPECT_GE(handler->max_weight_per_commit(), 3u);
+  EXPECT_LE(handler->max_weight_per_commit(), 6u);  // two effects of 3
 }
 
 TEST_F(JobRunnerTest, EffectOfAJobWhoseLeaseWasTakenOverIsNotWritten) {

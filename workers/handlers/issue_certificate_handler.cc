@@ -16,6 +16,7 @@ namespace {
 
 // What Run leaves for CommitEffects: the versions to store, in job order.
 struct IssuedVersions final : JobEffect {
+  size_t weight() const override { return inputs.size(); }
   std::vector<storage::NewCertificateVersion> inputs;
 };
 
