@@ -5,6 +5,7 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -119,6 +120,21 @@ absl::StatusOr<std::vector<std::string>> ParseSanDomains(
         "name per line");
   }
   return names;
+}
+
+bool CertificateNameCovers(absl::string_view certificate_name,
+                           absl::string_view host) {
+  const std::string name = absl::AsciiStrToLower(certificate_name);
+  const std::string target = absl::AsciiStrToLower(host);
+  if (name == target) return true;
+  if (!absl::StartsWith(name, "*.") || absl::StartsWith(target, "*.")) {
+    return false;
+  }
+  const size_t dot = target.find('.');
+  if (dot == std::string::npos || dot == 0) return false;
+  // The wildcard's base must equal everything after the host's first label.
+  return absl::string_view(target).substr(dot) ==
+         absl::string_view(name).substr(1);
 }
 
 }  // namespace certferry::pki

@@ -37,4 +37,13 @@ std::string NormalizeCertificateName(absl::string_view name);
 absl::StatusOr<std::vector<std::string>> ParseSanDomains(
     absl::string_view content);
 
+// Whether a certificate name (from a SAN: "api.example.com",
+// "*.example.com", an IP) covers `host` the way TLS clients match (RFC
+// 6125): equal ignoring case, or a wildcard standing for exactly one
+// left-most label ("*.example.com" covers "api.example.com", not
+// "example.com" or "a.b.example.com"). A host that is itself a wildcard is
+// covered only by the same wildcard.
+bool CertificateNameCovers(absl::string_view certificate_name,
+                           absl::string_view host);
+
 }  // namespace certferry::pki

@@ -2,6 +2,7 @@
 
 #include "storage/queries/certificate_authority_queries.h"
 #include "storage/queries/certificate_queries.h"
+#include "storage/queries/deployment_queries.h"
 #include "storage/queries/job_queries.h"
 #include "storage/queries/request_id_queries.h"
 
@@ -44,6 +45,22 @@ const std::vector<SqlStatement>& AllSqlStatements() {
       queries::kGetJob,
       queries::kListJobs,
       queries::kCountJobsByState,
+      queries::kInsertTarget,
+      queries::kGetTargetByName,
+      queries::kGetTargetById,
+      queries::kListTargets,
+      queries::kDeleteTarget,
+      queries::kUnfinishedDeploymentsOfTarget,
+      queries::kClaimTarget,
+      queries::kReleaseTarget,
+      queries::kInsertDeployment,
+      queries::kGetDeployment,
+      queries::kDeploymentsOfJob,
+      queries::kListDeployments,
+      queries::kLaterDeploymentsOfTarget,
+      queries::kRecordPrevious,
+      queries::kSetDeploymentState,
+      queries::kFindVersionByFingerprint,
   };
   return *kAll;
 }

@@ -200,4 +200,17 @@ TEST(ParseSanDomains, RejectsInputWithoutNames) {
 }
 
 }  // namespace
+TEST(CertificateNameCovers, MatchesAsTlsClientsDo) {
+  EXPECT_TRUE(CertificateNameCovers("api.example.com", "API.example.com"));
+  EXPECT_TRUE(CertificateNameCovers("*.example.com", "api.example.com"));
+  EXPECT_TRUE(CertificateNameCovers("*.example.com", "*.example.com"));
+  EXPECT_TRUE(CertificateNameCovers("10.0.0.1", "10.0.0.1"));
+  EXPECT_FALSE(CertificateNameCovers("*.example.com", "example.com"));
+  EXPECT_FALSE(CertificateNameCovers("*.example.com", "a.b.example.com"));
+  EXPECT_FALSE(CertificateNameCovers("*.example.com", "apiexample.com"));
+  EXPECT_FALSE(CertificateNameCovers("api.example.com", "*.example.com"));
+  EXPECT_FALSE(CertificateNameCovers("*.a.example.com", "*.example.com"));
+  EXPECT_FALSE(CertificateNameCovers("example.com", "api.example.com"));
+}
+
 }  // namespace certferry::pki

@@ -1,0 +1,54 @@
+#pragma once
+
+// The DeploymentService RPCs as plain C++: validation, the name-coverage
+// preview, idempotency, and the deployment records and job behind each
+// operation (run by workers::DeployHandler). Thread-safe.
+
+#include "absl/status/statusor.h"
+#include "certferry/v1/deployment_service.pb.h"
+#include "model/deployment.h"
+#include "service/call_info.h"
+#include "service/operation_api.h"
+#include "storage/database.h"
+#include "storage/job_notifications.h"
+
+namespace certferry::service {
+
+// Job kinds; must match workers::DeployHandler's.
+inline constexpr char kDeployJobKind[] = "deploy_certificate";
+inline constexpr char kRollbackJobKind[] = "rollback_deployment";
+
+struct DeploymentApiConfig {
+  int max_targets_per_call = 100;
+  // Deployments wait their turn per target, retrying with backoff.
+  int job_max_attempts = 30;
+  int default_page_size = 50;
+  int max_page_size = 1000;
+};
+
+class DeploymentApi {
+ public:
+  // References must outlive this object.
+  DeploymentApi(storage::Database& db, OperationApi& operations,
+                storage::JobNotifier& notifier,
+                DeploymentApiConfig config = {});
+
+  absl::StatusOr<v1::DeployCertificateResponse> DeployCertificate(
+      const v1::DeployCertificateRequest& r, const CallInfo& call = {});
+  absl::StatusOr<v1::RollbackDeploymentResponse> RollbackDeployment(
+      const v1::RollbackDeploymentRequest& r, const CallInfo& call = {});
+  absl::StatusOr<v1::Deployment> GetDeployment(
+      const v1::GetDeploymentRequest& r);
+  absl::StatusOr<v1::ListDeploymentsResponse> ListDeployments(
+      const v1::ListDeploymentsRequest& r);
+
+ private:
+  storage::Database& db_;
+  OperationApi& operations_;
+  storage::JobNotifier& notifier_;
+  DeploymentApiConfig config_;
+};
+
+v1::Deployment ToProto(const model::Deployment& deployment);
+
+}  // namespace certferry::service

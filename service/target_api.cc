@@ -1,0 +1,294 @@
+#include "service/target_api.h"
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+#include "pki/names.h"
+#include "service/proto_convert.h"
+#include "service/validation.h"
+#include "storage/deployment_repository.h"
+
+namespace certferry::service {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kMaxDomains = 100;
+constexpr int kDefaultPageSize = 50;
+constexpr int kMaxPageSize = 1000;
+constexpr absl::Duration kMaxCommandTimeout = absl::Minutes(10);
+
+bool IsPlainFileName(const std::string& name) {
+  return !name.empty() && name != "." && name != ".." &&
+         name.find('/') == std::string::npos &&
+         name.find('\0') == std::string::npos;
+}
+
+absl::Status ValidateCommand(absl::string_view field,
+                             const google::protobuf::RepeatedPtrField<std::string>&
+                                 argv) {
+  if (argv.empty()) return absl::OkStatus();
+  if (argv[0].empty() || argv[0][0] != '/') {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, "[0]: '", argv[0],
+        "' must be an absolute path to the program (no shell is used), e.g. "
+        "/usr/sbin/nginx"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateFileConfig(const v1::FileTargetConfig& c) {
+  if (c.directory().empty() || c.directory()[0] != '/') {
+    return absl::InvalidArgumentError(
+        "target.file.directory: must be an absolute path, e.g. "
+        "/etc/nginx/certs/shop");
+  }
+  for (const auto& [field, name] :
+       {std::pair{"target.file.chain_file", &c.chain_file()},
+        std::pair{"target.file.key_file", &c.key_file()}}) {
+    if (!name->empty() && !IsPlainFileName(*name)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ": '", *name, "' must be a plain file name without '/'"));
+    }
+  }
+  if (!c.chain_file().empty() && c.chain_file() == c.key_file()) {
+    return absl::InvalidArgumentError(
+        "target.file.key_file: must differ from chain_file");
+  }
+  CF_RETURN_IF_ERROR(
+      ValidateCommand("target.file.check_command", c.check_command()));
+  CF_RETURN_IF_ERROR(
+      ValidateCommand("target.file.reload_command", c.reload_command()));
+  if (c.has_command_timeout()) {
+    const absl::Duration timeout = absl::Seconds(c.command_timeout().seconds());
+    if (timeout < absl::Seconds(1) || timeout > kMaxCommandTimeout) {
+      return absl::InvalidArgumentError(
+          "target.file.command_timeout: must be between 1 s and 10 min");
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string EncodePageToken(const std::string& last) {
+  return absl::WebSafeBase64Escape(absl::StrCat("t1\n", last));
+}
+
+absl::StatusOr<std::string> DecodePageToken(const std::string& token) {
+  if (token.empty()) return std::string();
+  std::string raw;
+  if (!absl::WebSafeBase64Unescape(token, &raw) || raw.rfind("t1\n", 0) != 0) {
+    return absl::InvalidArgumentError(
+        "page_token: not a token from ListTargets; pass next_page_token "
+        "unchanged");
+  }
+  return raw.substr(3);
+}
+
+}  // namespace
+
+std::string FileConfigToJson(const v1::FileTargetConfig& c) {
+  json out{{"directory", c.directory()},
+           {"chainFile", c.chain_file().empty() ? "fullchain.pem"
+                                                : c.chain_file()},
+           {"keyFile", c.key_file().empty() ? "privkey.pem" : c.key_file()},
+           {"owner", c.owner()},
+           {"group", c.group()},
+           {"checkCommand", std::vector<std::string>(c.check_command().begin(),
+                                                     c.check_command().end())},
+           {"reloadCommand",
+            std::vector<std::string>(c.reload_command().begin(),
+                                     c.reload_command().end())},
+           {"commandTimeoutSeconds",
+            c.has_command_timeout() ? c.command_timeout().seconds() : 30}};
+  return out.dump();
+}
+
+absl::StatusOr<v1::FileTargetConfig> FileConfigFromJson(
+    const std::string& text) {
+  const json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  auto bad = [] {
+    return absl::DataLossError("stored file target configuration unreadable");
+  };
+  if (!doc.is_object()) return bad();
+  v1::FileTargetConfig c;
+  auto string_at = [&](const char* key, std::string* out) {
+    auto it = doc.find(key);
+    if (it == doc.end() || !it->is_string()) return false;
+    *out = it->get<std::string>();
+    return true;
+  };
+  auto argv_at = [&](const char* key,
+                     google::protobuf::RepeatedPtrField<std::string>* out) {
+    auto it = doc.find(key);
+    if (it == doc.end() || !it->is_array()) return false;
+    for (const json& arg : *it) {
+      if (!arg.is_string()) return false;
+      out->Add(arg.get<std::string>());
+    }
+    return true;
+  };
+  if (!string_at("directory", c.mutable_directory()) ||
+      !string_at("chainFile", c.mutable_chain_file()) ||
+      !string_at("keyFile", c.mutable_key_file()) ||
+      !string_at("owner", c.mutable_owner()) ||
+      !string_at("group", c.mutable_group()) ||
+      !argv_at("checkCommand", c.mutable_check_command()) ||
+      !argv_at("reloadCommand", c.mutable_reload_command())) {
+    return bad();
+  }
+  auto timeout = doc.find("commandTimeoutSeconds");
+  if (timeout == doc.end() || !timeout->is_number_integer()) return bad();
+  c.mutable_command_timeout()->set_seconds(timeout->get<int64_t>());
+  return c;
+}
+
+v1::Target ToProto(const model::Target& t) {
+  v1::Target out;
+  out.set_id(t.id);
+  out.set_name(t.name);
+  out.set_kind(t.kind);
+  if (t.kind == "file") {
+    absl::StatusOr<v1::FileTargetConfig> file = FileConfigFromJson(t.config_json);
+    if (file.ok()) *out.mutable_file() = *std::move(file);
+  }
+  for (const std::string& d : t.domains) out.add_domains(d);
+  if (!t.verify_host.empty()) {
+    out.mutable_verify_endpoint()->set_host(t.verify_host);
+    out.mutable_verify_endpoint()->set_port(t.verify_port);
+    out.mutable_verify_endpoint()->set_sni(t.verify_sni);
+  }
+  ToProto(t.create_time, out.mutable_create_time());
+  return out;
+}
+
+absl::StatusOr<v1::Target> TargetApi::CreateTarget(
+    const v1::CreateTargetRequest& r, const CallInfo& call) {
+  const v1::Target& t = r.target();
+  CF_RETURN_IF_ERROR(ValidateResourceName("target.name", t.name()));
+  storage::NewTarget target;
+  target.name = t.name();
+  if (t.kind() != "file" && !(t.kind().empty() && t.has_file())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "target.kind: '", t.kind(), "' is not supported; use \"file\""));
+  }
+  target.kind = "file";
+  if (!t.has_file()) {
+    return absl::InvalidArgumentError(
+        "target.file: required for a file target (directory, reload_command)");
+  }
+  CF_RETURN_IF_ERROR(ValidateFileConfig(t.file()));
+  target.config_json = FileConfigToJson(t.file());
+  if (t.domains().empty()) {
+    return absl::InvalidArgumentError(
+        "target.domains: give the DNS names the target serves; a deployed "
+        "certificate must cover each");
+  }
+  if (t.domains_size() > kMaxDomains) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("target.domains: at most ", kMaxDomains));
+  }
+  for (int i = 0; i < t.domains_size(); ++i) {
+    CF_RETURN_IF_ERROR(pki::ValidateCertificateName(
+        absl::StrCat("target.domains[", i, "]"), t.domains(i)));
+    target.domains.push_back(pki::NormalizeCertificateName(t.domains(i)));
+  }
+  if (t.has_verify_endpoint()) {
+    const v1::VerifyEndpoint& e = t.verify_endpoint();
+    if (e.host().empty()) {
+      return absl::InvalidArgumentError(
+          "target.verify_endpoint.host: required, e.g. 127.0.0.1 or "
+          "www.example.com");
+    }
+    if (e.port() < 0 || e.port() > 65535) {
+      return absl::InvalidArgumentError(
+          "target.verify_endpoint.port: must be 1-65535 (0 means 443)");
+    }
+    target.verify_host = e.host();
+    target.verify_port = e.port() == 0 ? 443 : e.port();
+    target.verify_sni = e.sni().empty() ? target.domains.front() : e.sni();
+    if (absl::StartsWith(target.verify_sni, "*.")) {
+      target.verify_sni = absl::StrCat("www", target.verify_sni.substr(1));
+    }
+  }
+  CF_ASSIGN_OR_RETURN(
+      model::Target created,
+      db_.RunInTransaction<model::Target>(
+          "create_target",
+          [&](storage::Transaction& tx) -> absl::StatusOr<model::Target> {
+            absl::StatusOr<model::Target> existing =
+                storage::DeploymentRepository::GetTargetByName(tx, t.name());
+            if (existing.ok()) {
+              return absl::AlreadyExistsError(absl::StrCat(
+                  "target.name: '", t.name(),
+                  "' is taken; choose another name or delete that target"));
+            }
+            return storage::DeploymentRepository::CreateTarget(tx, target);
+          }));
+  LogInfo(absl::StrCat("created target name=", created.name, " kind=",
+                       created.kind, " actor=", call.actor));
+  return ToProto(created);
+}
+
+absl::StatusOr<v1::Target> TargetApi::GetTarget(const v1::GetTargetRequest& r) {
+  CF_RETURN_IF_ERROR(ValidateResourceName("name", r.name()));
+  CF_ASSIGN_OR_RETURN(model::Target target,
+                      db_.RunInTransaction<model::Target>(
+                          "get_target", [&](storage::Transaction& tx) {
+                            return storage::DeploymentRepository::
+                                GetTargetByName(tx, r.name());
+                          }));
+  return ToProto(target);
+}
+
+absl::StatusOr<v1::ListTargetsResponse> TargetApi::ListTargets(
+    const v1::ListTargetsRequest& r) {
+  if (r.page_size() < 0 || r.page_size() > kMaxPageSize) {
+    return absl::InvalidArgumentError(
+        "page_size: must be between 1 and 1000 (0 means 50)");
+  }
+  const int page_size = r.page_size() == 0 ? kDefaultPageSize : r.page_size();
+  CF_ASSIGN_OR_RETURN(std::string after, DecodePageToken(r.page_token()));
+  CF_ASSIGN_OR_RETURN(std::vector<model::Target> rows,
+                      db_.RunInTransaction<std::vector<model::Target>>(
+                          "list_targets", [&](storage::Transaction& tx) {
+                            return storage::DeploymentRepository::ListTargets(
+                                tx, after, page_size + 1);
+                          }));
+  v1::ListTargetsResponse out;
+  for (size_t i = 0; i < rows.size() && i < static_cast<size_t>(page_size);
+       ++i) {
+    *out.add_targets() = ToProto(rows[i]);
+  }
+  if (rows.size() > static_cast<size_t>(page_size)) {
+    out.set_next_page_token(EncodePageToken(rows[page_size - 1].name));
+  }
+  return out;
+}
+
+absl::StatusOr<v1::DeleteTargetResponse> TargetApi::DeleteTarget(
+    const v1::DeleteTargetRequest& r, const CallInfo& call) {
+  CF_RETURN_IF_ERROR(ValidateResourceName("name", r.name()));
+  CF_RETURN_IF_ERROR(db_.RunInTransaction(
+      "delete_target", [&](storage::Transaction& tx) -> absl::Status {
+        CF_ASSIGN_OR_RETURN(
+            model::Target target,
+            storage::DeploymentRepository::GetTargetByName(tx, r.name()));
+        CF_ASSIGN_OR_RETURN(
+            std::vector<int64_t> unfinished,
+            storage::DeploymentRepository::UnfinishedDeployments(tx, target.id));
+        if (!unfinished.empty()) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "target '", r.name(), "' has an unfinished deployment ",
+              unfinished.front(), "; wait for it or cancel its operation"));
+        }
+        return storage::DeploymentRepository::DeleteTarget(tx, target.id);
+      }));
+  LogInfo(absl::StrCat("deleted target name=", r.name(), " actor=", call.actor));
+  return v1::DeleteTargetResponse();
+}
+
+}  // namespace certferry::service
