@@ -10,6 +10,13 @@
 //   certferry ops get|wait|cancel NAME;  certferry ops list [--state S]
 //   certferry ca create NAME [--parent CA] [--key T] [--default];
 //   certferry ca list;  certferry ca get ID [--root]
+//   certferry targets create NAME --dir D --domain D [--reload-cmd "..."]
+//       [--check-cmd "..."] [--verify HOST:PORT] [--sni S];
+//   certferry targets list | get NAME | delete NAME
+//   certferry deploy --cert ID [--version N] --target T [--target T2]
+//       [--validate-only] [--no-verify] [--no-auto-rollback] [--wait]
+//   certferry rollback DEPLOYMENT [--wait]
+//   certferry deployments list [--target T] [--cert ID] [--state S] | get ID
 //   certferry health
 //
 // The server comes from --server, else CERTFERRY_SERVER, else 127.0.0.1:7443.
@@ -29,10 +36,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "certferry/v1/certificate_authority.grpc.pb.h"
 #include "certferry/v1/certificate_service.grpc.pb.h"
+#include "certferry/v1/deployment_service.grpc.pb.h"
 #include "certferry/v1/operations.grpc.pb.h"
 #include "cli/duration.h"
 #include "common/ids.h"
@@ -61,6 +70,16 @@ constexpr char kUsage[] =
     "            [--org O] [--default]\n"
     "  ca list | ca get ID [--root]   (--root: just the root PEM, for\n"
     "                                  openssl verify -CAfile)\n"
+    "  targets create NAME --dir DIR --domain D [--domain D2 ...]\n"
+    "          [--check-cmd \"/usr/sbin/nginx -t\"]\n"
+    "          [--reload-cmd \"/usr/sbin/nginx -s reload\"]\n"
+    "          [--verify HOST:PORT] [--sni NAME] [--owner U] [--group G]\n"
+    "  targets list | targets get NAME | targets delete NAME\n"
+    "  deploy --cert ID [--version N] --target T [--target T2 ...]\n"
+    "         [--validate-only] [--no-verify] [--no-auto-rollback]\n"
+    "         [--request-id ID] [--wait]\n"
+    "  rollback DEPLOYMENT [--request-id ID] [--wait]\n"
+    "  deployments list [--target T] [--cert ID] [--state S] | get ID\n"
     "  health\n"
     "\n"
     "The server is --server, else $CERTFERRY_SERVER, else 127.0.0.1:7443.\n";
@@ -82,7 +101,9 @@ struct Args {
 
 bool ParseArgs(int argc, char** argv, Args* out, std::string* error) {
   static const std::vector<std::string> kBooleans = {
-      "json", "accept-expired", "help", "wait", "root", "default", "pem"};
+      "json",      "accept-expired",  "help", "wait",
+      "root",      "default",         "pem",  "validate-only",
+      "no-verify", "no-auto-rollback"};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg.rfind("--", 0) != 0 || arg.size() == 2) {
@@ -331,6 +352,48 @@ int List(const Args& args, Client& client, bool json) {
   return 0;
 }
 
+std::string DeploymentStateName(v1::DeploymentState state) {
+  std::string name = v1::DeploymentState_Name(state);
+  const std::string prefix = "DEPLOYMENT_STATE_";
+  if (name.rfind(prefix, 0) == 0) name = name.substr(prefix.size());
+  for (char& c : name) c = static_cast<char>(std::tolower(c));
+  return name;
+}
+
+void PrintDeployment(const v1::Deployment& d) {
+  std::printf("deployment:    %lld (%s to target %s)\n",
+              static_cast<long long>(d.id()), d.kind().c_str(),
+              d.target().c_str());
+  std::printf("state:         %s%s\n", DeploymentStateName(d.state()).c_str(),
+              d.auto_rolled_back() ? " (rolled back automatically)" : "");
+  if (d.rolls_back() != 0) {
+    std::printf("rolls back:    %lld\n",
+                static_cast<long long>(d.rolls_back()));
+  }
+  if (!d.certificate_id().empty()) {
+    std::printf("certificate:   %s version %d\n", d.certificate_id().c_str(),
+                d.certificate_version());
+  }
+  std::printf("leaf sha256:   %s\n",
+              d.leaf_sha256().empty() ? "(none)" : d.leaf_sha256().c_str());
+  if (d.previous_empty()) {
+    std::printf("before:        (nothing)\n");
+  } else if (!d.previous_leaf_sha256().empty()) {
+    std::printf("before:        %s%s\n", d.previous_leaf_sha256().c_str(),
+                d.previous_certificate_id().empty()
+                    ? " (not deployed by certferry)"
+                    : absl::StrCat(" (", d.previous_certificate_id(),
+                                   " version ", d.previous_version(), ")")
+                          .c_str());
+  }
+  std::printf("operation:     %s, actor %s, attempts %d\n",
+              d.operation().c_str(), d.actor().c_str(), d.attempts());
+  if (!d.error().empty()) std::printf("error:         %s\n", d.error().c_str());
+  if (!d.evidence().empty()) {
+    std::printf("evidence:      %s\n", d.evidence().c_str());
+  }
+}
+
 const char* StateName(v1::OperationState state) {
   switch (state) {
     case v1::OPERATION_STATE_QUEUED:
@@ -374,6 +437,13 @@ int PrintOperation(const v1::Operation& op, bool json) {
     if (has_certificate) {
       std::printf("\n");
       PrintCertificate(certificate);
+    }
+    v1::DeploymentOperationResult deployments;
+    if (op.has_response() && op.response().UnpackTo(&deployments)) {
+      for (const v1::Deployment& d : deployments.deployments()) {
+        std::printf("\n");
+        PrintDeployment(d);
+      }
     }
   }
   return op.done() && op.has_error() ? 1 : 0;
@@ -585,6 +655,246 @@ int Ca(const Args& args, Client& client, bool json) {
   return 0;
 }
 
+std::vector<std::string> SplitCommand(const std::string& text) {
+  std::vector<std::string> argv;
+  for (absl::string_view part : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
+    argv.emplace_back(part);
+  }
+  return argv;
+}
+
+void PrintTarget(const v1::Target& t) {
+  std::printf("target:        %s (%s)\n", t.name().c_str(), t.kind().c_str());
+  std::printf("domains:       %s\n", absl::StrJoin(t.domains(), ", ").c_str());
+  if (t.has_file()) {
+    std::printf("directory:     %s (%s, %s)\n", t.file().directory().c_str(),
+                t.file().chain_file().c_str(), t.file().key_file().c_str());
+    if (!t.file().check_command().empty()) {
+      std::printf("check:         %s\n",
+                  absl::StrJoin(t.file().check_command(), " ").c_str());
+    }
+    if (!t.file().reload_command().empty()) {
+      std::printf("reload:        %s\n",
+                  absl::StrJoin(t.file().reload_command(), " ").c_str());
+    }
+  }
+  if (t.has_verify_endpoint()) {
+    std::printf("verify:        %s:%d (SNI %s)\n",
+                t.verify_endpoint().host().c_str(), t.verify_endpoint().port(),
+                t.verify_endpoint().sni().c_str());
+  }
+}
+
+int Targets(const Args& args, Client& client, bool json) {
+  auto stub = v1::TargetService::NewStub(client.channel_);
+  const std::vector<std::string>& p = args.positional;
+  grpc::ClientContext context;
+  client.Prepare(&context);
+  if (p[1] == "create" && p.size() == 3) {
+    v1::CreateTargetRequest request;
+    v1::Target* t = request.mutable_target();
+    t->set_name(p[2]);
+    t->set_kind("file");
+    if (!args.Has("dir"))
+      return UsageError("targets create: --dir is required");
+    v1::FileTargetConfig* file = t->mutable_file();
+    file->set_directory(args.Get("dir"));
+    file->set_owner(args.Get("owner"));
+    file->set_group(args.Get("group"));
+    for (const std::string& arg : SplitCommand(args.Get("check-cmd"))) {
+      file->add_check_command(arg);
+    }
+    for (const std::string& arg : SplitCommand(args.Get("reload-cmd"))) {
+      file->add_reload_command(arg);
+    }
+    if (auto it = args.all.find("domain"); it != args.all.end()) {
+      for (const std::string& d : it->second) t->add_domains(d);
+    }
+    if (args.Has("verify")) {
+      const std::string verify = args.Get("verify");
+      const size_t colon = verify.rfind(':');
+      int port = 0;
+      if (colon == std::string::npos ||
+          !absl::SimpleAtoi(verify.substr(colon + 1), &port)) {
+        return UsageError("--verify: expected HOST:PORT, e.g. 127.0.0.1:443");
+      }
+      t->mutable_verify_endpoint()->set_host(verify.substr(0, colon));
+      t->mutable_verify_endpoint()->set_port(port);
+      t->mutable_verify_endpoint()->set_sni(args.Get("sni"));
+    }
+    v1::Target created;
+    grpc::Status status = stub->CreateTarget(&context, request, &created);
+    if (!status.ok()) return RpcError(status);
+    json ? PrintJson(created) : PrintTarget(created);
+    return 0;
+  }
+  if (p[1] == "get" && p.size() == 3) {
+    v1::GetTargetRequest request;
+    request.set_name(p[2]);
+    v1::Target target;
+    grpc::Status status = stub->GetTarget(&context, request, &target);
+    if (!status.ok()) return RpcError(status);
+    json ? PrintJson(target) : PrintTarget(target);
+    return 0;
+  }
+  if (p[1] == "delete" && p.size() == 3) {
+    v1::DeleteTargetRequest request;
+    request.set_name(p[2]);
+    v1::DeleteTargetResponse response;
+    grpc::Status status = stub->DeleteTarget(&context, request, &response);
+    if (!status.ok()) return RpcError(status);
+    std::printf("deleted target %s\n", p[2].c_str());
+    return 0;
+  }
+  if (p[1] == "list") {
+    v1::ListTargetsRequest request;
+    v1::ListTargetsResponse response;
+    grpc::Status status = stub->ListTargets(&context, request, &response);
+    if (!status.ok()) return RpcError(status);
+    if (json) {
+      PrintJson(response);
+    } else {
+      for (const v1::Target& t : response.targets()) {
+        std::printf("%-24s %-6s %s\n", t.name().c_str(), t.kind().c_str(),
+                    absl::StrJoin(t.domains(), ",").c_str());
+      }
+    }
+    return 0;
+  }
+  return UsageError(
+      "targets: expected create NAME, get NAME, delete NAME or list");
+}
+
+int Deploy(const Args& args, Client& client, bool json) {
+  if (!args.Has("cert")) return UsageError("deploy: --cert is required");
+  v1::DeployCertificateRequest request;
+  request.set_certificate_id(args.Get("cert"));
+  int version = 0;
+  if (args.Has("version") && !absl::SimpleAtoi(args.Get("version"), &version)) {
+    return UsageError("--version: expected a number");
+  }
+  request.set_version(version);
+  if (auto it = args.all.find("target"); it != args.all.end()) {
+    for (const std::string& t : it->second) request.add_targets(t);
+  }
+  request.set_validate_only(args.Has("validate-only"));
+  if (args.Has("no-verify")) request.set_verify(false);
+  if (args.Has("no-auto-rollback")) request.set_auto_rollback(false);
+  request.set_request_id(args.Get("request-id", certferry::NewUuid()));
+  auto stub = v1::DeploymentService::NewStub(client.channel_);
+  v1::DeployCertificateResponse response;
+  grpc::ClientContext context;
+  client.Prepare(&context);
+  grpc::Status status = stub->DeployCertificate(&context, request, &response);
+  if (!status.ok()) return RpcError(status);
+  if (request.validate_only()) {
+    if (json) {
+      PrintJson(response);
+      return 0;
+    }
+    bool all_match = true;
+    for (const v1::DeploymentPreview& p : response.previews()) {
+      std::printf("target %s: matching %s; unmatched %s\n", p.target().c_str(),
+                  absl::StrJoin(p.matching_domains(), ",").c_str(),
+                  p.unmatched_domains().empty()
+                      ? "none"
+                      : absl::StrJoin(p.unmatched_domains(), ",").c_str());
+      all_match = all_match && p.unmatched_domains().empty();
+    }
+    return all_match ? 0 : 1;
+  }
+  if (args.Has("wait")) {
+    return WaitAndPrint(client, response.operation(), json);
+  }
+  if (json) {
+    PrintJson(response);
+    return 0;
+  }
+  PrintOperation(response.operation(), false);
+  for (const v1::Deployment& d : response.deployments()) {
+    std::printf("\n");
+    PrintDeployment(d);
+  }
+  return 0;
+}
+
+int Rollback(const Args& args, Client& client, bool json) {
+  const std::vector<std::string>& p = args.positional;
+  int64_t id = 0;
+  if (p.size() != 2 || !absl::SimpleAtoi(p[1], &id)) {
+    return UsageError("rollback: give the deployment id");
+  }
+  v1::RollbackDeploymentRequest request;
+  request.set_deployment(id);
+  request.set_request_id(args.Get("request-id", certferry::NewUuid()));
+  auto stub = v1::DeploymentService::NewStub(client.channel_);
+  v1::RollbackDeploymentResponse response;
+  grpc::ClientContext context;
+  client.Prepare(&context);
+  grpc::Status status = stub->RollbackDeployment(&context, request, &response);
+  if (!status.ok()) return RpcError(status);
+  if (args.Has("wait")) {
+    return WaitAndPrint(client, response.operation(), json);
+  }
+  if (json) {
+    PrintJson(response);
+    return 0;
+  }
+  PrintOperation(response.operation(), false);
+  std::printf("\n");
+  PrintDeployment(response.deployment());
+  return 0;
+}
+
+int Deployments(const Args& args, Client& client, bool json) {
+  const std::vector<std::string>& p = args.positional;
+  auto stub = v1::DeploymentService::NewStub(client.channel_);
+  grpc::ClientContext context;
+  client.Prepare(&context);
+  if (p[1] == "get" && p.size() == 3) {
+    v1::GetDeploymentRequest request;
+    int64_t id = 0;
+    if (!absl::SimpleAtoi(p[2], &id)) return UsageError("expected an id");
+    request.set_id(id);
+    v1::Deployment d;
+    grpc::Status status = stub->GetDeployment(&context, request, &d);
+    if (!status.ok()) return RpcError(status);
+    json ? PrintJson(d) : PrintDeployment(d);
+    return 0;
+  }
+  if (p[1] == "list") {
+    v1::ListDeploymentsRequest request;
+    request.set_target(args.Get("target"));
+    request.set_certificate_id(args.Get("cert"));
+    if (args.Has("state")) {
+      std::string name = "DEPLOYMENT_STATE_" + args.Get("state");
+      for (char& c : name) c = static_cast<char>(std::toupper(c));
+      v1::DeploymentState state;
+      if (!v1::DeploymentState_Parse(name, &state)) {
+        return UsageError(
+            "--state: queued, running, verifying, succeeded, failed or "
+            "rolled_back");
+      }
+      request.set_state(state);
+    }
+    v1::ListDeploymentsResponse response;
+    grpc::Status status = stub->ListDeployments(&context, request, &response);
+    if (!status.ok()) return RpcError(status);
+    if (json) {
+      PrintJson(response);
+      return 0;
+    }
+    for (const v1::Deployment& d : response.deployments()) {
+      std::printf("%-6lld %-8s %-20s %-12s %s\n",
+                  static_cast<long long>(d.id()), d.kind().c_str(),
+                  d.target().c_str(), DeploymentStateName(d.state()).c_str(),
+                  d.leaf_sha256().substr(0, 16).c_str());
+    }
+    return 0;
+  }
+  return UsageError("deployments: expected list or get ID");
+}
+
 int Health(Client& client, bool json) {
   auto stub = grpc::health::v1::Health::NewStub(client.channel_);
   grpc::health::v1::HealthCheckRequest request;
@@ -633,6 +943,12 @@ int main(int argc, char** argv) {
   if (p[0] == "issue") return Issue(args, client, json);
   if (p[0] == "ops" && p.size() >= 2) return Ops(args, client, json);
   if (p[0] == "ca" && p.size() >= 2) return Ca(args, client, json);
+  if (p[0] == "targets" && p.size() >= 2) return Targets(args, client, json);
+  if (p[0] == "deploy") return Deploy(args, client, json);
+  if (p[0] == "rollback") return Rollback(args, client, json);
+  if (p[0] == "deployments" && p.size() >= 2) {
+    return Deployments(args, client, json);
+  }
   if (p[0] == "certs" && p.size() >= 2) {
     if (p[1] == "import") return Import(args, client, json);
     if (p[1] == "get") return Get(args, client, json);

@@ -66,9 +66,9 @@ absl::Status CheckSameRequest(const storage::RequestRecord& earlier,
                               const std::string& method,
                               const std::string& digest) {
   if (earlier.method != method || earlier.request_sha256 != digest) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "request_id: already used by an earlier ", earlier.method,
-        " request with different content; use a new request_id"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("request_id: already used by an earlier ", earlier.method,
+                     " request with different content; use a new request_id"));
   }
   return absl::OkStatus();
 }
@@ -80,14 +80,13 @@ v1::DeploymentPreview Preview(const model::Target& target,
   preview.set_target(target.name);
   for (const std::string& domain : target.domains) {
     bool covered = false;
-    for (const auto* names : {&certificate.version.dns_names,
-                              &certificate.version.ip_addresses}) {
+    for (const auto* names :
+         {&certificate.version.dns_names, &certificate.version.ip_addresses}) {
       for (const std::string& name : *names) {
         covered = covered || pki::CertificateNameCovers(name, domain);
       }
     }
-    (covered ? preview.add_matching_domains()
-             : preview.add_unmatched_domains())
+    (covered ? preview.add_matching_domains() : preview.add_unmatched_domains())
         ->assign(domain);
   }
   return preview;
@@ -126,8 +125,8 @@ DeploymentApi::DeploymentApi(storage::Database& db, OperationApi& operations,
                              storage::JobNotifier& notifier,
                              DeploymentApiConfig config)
     : db_(db), operations_(operations), notifier_(notifier), config_(config) {
-  auto respond = [this](const model::Job& job)
-      -> absl::StatusOr<google::protobuf::Any> {
+  auto respond =
+      [this](const model::Job& job) -> absl::StatusOr<google::protobuf::Any> {
     CF_ASSIGN_OR_RETURN(
         std::vector<model::Deployment> deployments,
         db_.RunInTransaction<std::vector<model::Deployment>>(
@@ -173,8 +172,8 @@ absl::StatusOr<v1::DeployCertificateResponse> DeploymentApi::DeployCertificate(
           "targets[", i, "]: '", r.targets(i), "' is listed twice"));
     }
   }
-  const std::string digest = pki::Sha256Hex(
-      absl::StrCat(kDeployMethod, "\n", r.SerializeAsString()));
+  const std::string digest =
+      pki::Sha256Hex(absl::StrCat(kDeployMethod, "\n", r.SerializeAsString()));
 
   struct Outcome {
     std::vector<v1::DeploymentPreview> previews;
@@ -188,10 +187,9 @@ absl::StatusOr<v1::DeployCertificateResponse> DeploymentApi::DeployCertificate(
           [&](storage::Transaction& tx) -> absl::StatusOr<Outcome> {
             Outcome out;
             if (!r.request_id().empty() && !r.validate_only()) {
-              CF_ASSIGN_OR_RETURN(auto earlier,
-                                  storage::RequestIdRepository::Claim(
-                                      tx, r.request_id(), kDeployMethod,
-                                      digest));
+              CF_ASSIGN_OR_RETURN(
+                  auto earlier, storage::RequestIdRepository::Claim(
+                                    tx, r.request_id(), kDeployMethod, digest));
               if (earlier) {
                 CF_RETURN_IF_ERROR(
                     CheckSameRequest(*earlier, kDeployMethod, digest));
@@ -221,8 +219,8 @@ absl::StatusOr<v1::DeployCertificateResponse> DeploymentApi::DeployCertificate(
                   Preview(targets.back(), certificate);
               if (!preview.unmatched_domains().empty()) {
                 problems.push_back(absl::StrCat(
-                    "target '", name, "': ",
-                    absl::StrJoin(preview.unmatched_domains(), ", ")));
+                    "target '", name,
+                    "': ", absl::StrJoin(preview.unmatched_domains(), ", ")));
               }
               out.previews.push_back(std::move(preview));
             }
@@ -305,10 +303,10 @@ DeploymentApi::RollbackDeployment(const v1::RollbackDeploymentRequest& r,
           [&](storage::Transaction& tx) -> absl::StatusOr<Outcome> {
             Outcome out;
             if (!r.request_id().empty()) {
-              CF_ASSIGN_OR_RETURN(auto earlier,
-                                  storage::RequestIdRepository::Claim(
-                                      tx, r.request_id(), kRollbackMethod,
-                                      digest));
+              CF_ASSIGN_OR_RETURN(
+                  auto earlier,
+                  storage::RequestIdRepository::Claim(tx, r.request_id(),
+                                                      kRollbackMethod, digest));
               if (earlier) {
                 CF_RETURN_IF_ERROR(
                     CheckSameRequest(*earlier, kRollbackMethod, digest));
@@ -319,9 +317,8 @@ DeploymentApi::RollbackDeployment(const v1::RollbackDeploymentRequest& r,
                 CF_ASSIGN_OR_RETURN(
                     out.deployment,
                     storage::DeploymentRepository::GetDeployment(tx, id));
-                CF_ASSIGN_OR_RETURN(
-                    out.job,
-                    storage::JobRepository::Get(tx, out.deployment.job_id));
+                CF_ASSIGN_OR_RETURN(out.job, storage::JobRepository::Get(
+                                                 tx, out.deployment.job_id));
                 return out;
               }
             }
@@ -403,9 +400,8 @@ absl::StatusOr<v1::ListDeploymentsResponse> DeploymentApi::ListDeployments(
     const v1::ListDeploymentsRequest& r) {
   if (r.page_size() < 0 || r.page_size() > config_.max_page_size) {
     return absl::InvalidArgumentError(
-        absl::StrCat("page_size: must be between 1 and ",
-                     config_.max_page_size, " (0 means ",
-                     config_.default_page_size, ")"));
+        absl::StrCat("page_size: must be between 1 and ", config_.max_page_size,
+                     " (0 means ", config_.default_page_size, ")"));
   }
   if (!r.certificate_id().empty() && !IsUuid(r.certificate_id())) {
     return absl::InvalidArgumentError(

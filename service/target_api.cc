@@ -28,9 +28,9 @@ bool IsPlainFileName(const std::string& name) {
          name.find('\0') == std::string::npos;
 }
 
-absl::Status ValidateCommand(absl::string_view field,
-                             const google::protobuf::RepeatedPtrField<std::string>&
-                                 argv) {
+absl::Status ValidateCommand(
+    absl::string_view field,
+    const google::protobuf::RepeatedPtrField<std::string>& argv) {
   if (argv.empty()) return absl::OkStatus();
   if (argv[0].empty() || argv[0][0] != '/') {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -91,19 +91,18 @@ absl::StatusOr<std::string> DecodePageToken(const std::string& token) {
 }  // namespace
 
 std::string FileConfigToJson(const v1::FileTargetConfig& c) {
-  json out{{"directory", c.directory()},
-           {"chainFile", c.chain_file().empty() ? "fullchain.pem"
-                                                : c.chain_file()},
-           {"keyFile", c.key_file().empty() ? "privkey.pem" : c.key_file()},
-           {"owner", c.owner()},
-           {"group", c.group()},
-           {"checkCommand", std::vector<std::string>(c.check_command().begin(),
-                                                     c.check_command().end())},
-           {"reloadCommand",
-            std::vector<std::string>(c.reload_command().begin(),
-                                     c.reload_command().end())},
-           {"commandTimeoutSeconds",
-            c.has_command_timeout() ? c.command_timeout().seconds() : 30}};
+  json out{
+      {"directory", c.directory()},
+      {"chainFile", c.chain_file().empty() ? "fullchain.pem" : c.chain_file()},
+      {"keyFile", c.key_file().empty() ? "privkey.pem" : c.key_file()},
+      {"owner", c.owner()},
+      {"group", c.group()},
+      {"checkCommand", std::vector<std::string>(c.check_command().begin(),
+                                                c.check_command().end())},
+      {"reloadCommand", std::vector<std::string>(c.reload_command().begin(),
+                                                 c.reload_command().end())},
+      {"commandTimeoutSeconds",
+       c.has_command_timeout() ? c.command_timeout().seconds() : 30}};
   return out.dump();
 }
 
@@ -152,7 +151,8 @@ v1::Target ToProto(const model::Target& t) {
   out.set_name(t.name);
   out.set_kind(t.kind);
   if (t.kind == "file") {
-    absl::StatusOr<v1::FileTargetConfig> file = FileConfigFromJson(t.config_json);
+    absl::StatusOr<v1::FileTargetConfig> file =
+        FileConfigFromJson(t.config_json);
     if (file.ok()) *out.mutable_file() = *std::move(file);
   }
   for (const std::string& d : t.domains) out.add_domains(d);
@@ -228,19 +228,19 @@ absl::StatusOr<v1::Target> TargetApi::CreateTarget(
             }
             return storage::DeploymentRepository::CreateTarget(tx, target);
           }));
-  LogInfo(absl::StrCat("created target name=", created.name, " kind=",
-                       created.kind, " actor=", call.actor));
+  LogInfo(absl::StrCat("created target name=", created.name,
+                       " kind=", created.kind, " actor=", call.actor));
   return ToProto(created);
 }
 
 absl::StatusOr<v1::Target> TargetApi::GetTarget(const v1::GetTargetRequest& r) {
   CF_RETURN_IF_ERROR(ValidateResourceName("name", r.name()));
-  CF_ASSIGN_OR_RETURN(model::Target target,
-                      db_.RunInTransaction<model::Target>(
-                          "get_target", [&](storage::Transaction& tx) {
-                            return storage::DeploymentRepository::
-                                GetTargetByName(tx, r.name());
-                          }));
+  CF_ASSIGN_OR_RETURN(
+      model::Target target,
+      db_.RunInTransaction<model::Target>(
+          "get_target", [&](storage::Transaction& tx) {
+            return storage::DeploymentRepository::GetTargetByName(tx, r.name());
+          }));
   return ToProto(target);
 }
 
@@ -279,7 +279,8 @@ absl::StatusOr<v1::DeleteTargetResponse> TargetApi::DeleteTarget(
             storage::DeploymentRepository::GetTargetByName(tx, r.name()));
         CF_ASSIGN_OR_RETURN(
             std::vector<int64_t> unfinished,
-            storage::DeploymentRepository::UnfinishedDeployments(tx, target.id));
+            storage::DeploymentRepository::UnfinishedDeployments(tx,
+                                                                 target.id));
         if (!unfinished.empty()) {
           return absl::FailedPreconditionError(absl::StrCat(
               "target '", r.name(), "' has an unfinished deployment ",
@@ -287,7 +288,8 @@ absl::StatusOr<v1::DeleteTargetResponse> TargetApi::DeleteTarget(
         }
         return storage::DeploymentRepository::DeleteTarget(tx, target.id);
       }));
-  LogInfo(absl::StrCat("deleted target name=", r.name(), " actor=", call.actor));
+  LogInfo(
+      absl::StrCat("deleted target name=", r.name(), " actor=", call.actor));
   return v1::DeleteTargetResponse();
 }
 

@@ -74,12 +74,12 @@ std::vector<int64_t> Ids(const pqxx::result& rows) {
 
 }  // namespace
 
-absl::StatusOr<Target> DeploymentRepository::CreateTarget(
-    Transaction& tx, const NewTarget& t) {
-  const pqxx::result rows = tx.pqxx().exec_prepared(
-      queries::kInsertTarget.name, t.name, t.kind, t.config_json,
-      ToTextArrayLiteral(t.domains), t.verify_host, t.verify_port,
-      t.verify_sni);
+absl::StatusOr<Target> DeploymentRepository::CreateTarget(Transaction& tx,
+                                                          const NewTarget& t) {
+  const pqxx::result rows =
+      tx.pqxx().exec_prepared(queries::kInsertTarget.name, t.name, t.kind,
+                              t.config_json, ToTextArrayLiteral(t.domains),
+                              t.verify_host, t.verify_port, t.verify_sni);
   return TargetFromRow(rows.at(0));
 }
 
@@ -120,8 +120,9 @@ absl::Status DeploymentRepository::DeleteTarget(Transaction& tx,
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<int64_t>> DeploymentRepository::UnfinishedDeployments(
-    Transaction& tx, const std::string& target_id) {
+absl::StatusOr<std::vector<int64_t>>
+DeploymentRepository::UnfinishedDeployments(Transaction& tx,
+                                            const std::string& target_id) {
   return Ids(tx.pqxx().exec_prepared(
       queries::kUnfinishedDeploymentsOfTarget.name, target_id));
 }
@@ -129,11 +130,12 @@ absl::StatusOr<std::vector<int64_t>> DeploymentRepository::UnfinishedDeployments
 absl::StatusOr<int64_t> DeploymentRepository::ClaimTarget(
     Transaction& tx, const std::string& target_id, int64_t deployment_id,
     absl::Duration hold) {
-  const pqxx::result rows = tx.pqxx().exec_prepared(
-      queries::kClaimTarget.name, target_id, deployment_id,
-      absl::ToDoubleSeconds(hold));
+  const pqxx::result rows =
+      tx.pqxx().exec_prepared(queries::kClaimTarget.name, target_id,
+                              deployment_id, absl::ToDoubleSeconds(hold));
   if (rows.empty()) {
-    return absl::NotFoundError(absl::StrCat("target ", target_id, " not found"));
+    return absl::NotFoundError(
+        absl::StrCat("target ", target_id, " not found"));
   }
   return rows[0][0].is_null() ? 0 : rows[0][0].as<int64_t>();
 }
@@ -193,11 +195,12 @@ absl::StatusOr<std::vector<int64_t>> DeploymentRepository::LaterDeployments(
                                      target_id, deployment_id));
 }
 
-absl::Status DeploymentRepository::RecordPrevious(
-    Transaction& tx, int64_t deployment_id, const DeployedContents& p) {
+absl::Status DeploymentRepository::RecordPrevious(Transaction& tx,
+                                                  int64_t deployment_id,
+                                                  const DeployedContents& p) {
   tx.pqxx().exec_prepared0(queries::kRecordPrevious.name, deployment_id,
-                           p.certificate_id, p.certificate_version,
-                           p.chain_pem, p.key_id, p.empty, p.leaf_sha256);
+                           p.certificate_id, p.certificate_version, p.chain_pem,
+                           p.key_id, p.empty, p.leaf_sha256);
   return absl::OkStatus();
 }
 

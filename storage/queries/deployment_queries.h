@@ -4,7 +4,7 @@
 
 namespace certferry::storage::queries {
 
-#define CERTFERRY_TARGET_COLUMNS                                             \
+#define CERTFERRY_TARGET_COLUMNS                                           \
   "t.id::text, t.name, t.kind, t.config::text, t.domains, t.verify_host, " \
   "t.verify_port, t.verify_sni, "                                          \
   "(extract(epoch FROM t.created_at) * 1000000)::bigint, "                 \
@@ -27,10 +27,9 @@ inline constexpr SqlStatement kGetTargetById{
     "SELECT " CERTFERRY_TARGET_COLUMNS "FROM targets t WHERE t.id = $1::uuid"};
 
 inline constexpr SqlStatement kListTargets{
-    "list_targets",
-    "SELECT " CERTFERRY_TARGET_COLUMNS
-    "FROM targets t WHERE t.deleted_at IS NULL AND t.name > $1 "
-    "ORDER BY t.name LIMIT $2"};
+    "list_targets", "SELECT " CERTFERRY_TARGET_COLUMNS
+                    "FROM targets t WHERE t.deleted_at IS NULL AND t.name > $1 "
+                    "ORDER BY t.name LIMIT $2"};
 
 #undef CERTFERRY_TARGET_COLUMNS
 
@@ -75,18 +74,19 @@ VALUES ($1::uuid, $2, NULLIF($3::bigint, 0), NULLIF($4, '')::uuid, NULLIF($5, 0)
         NULLIF($6, ''), NULLIF($7, '')::uuid, $8, $9, $10, $11, $12, $13, $14)
 RETURNING id)sql"};
 
-#define CERTFERRY_DEPLOYMENT_COLUMNS                                          \
-  "d.id, d.target_id::text, t.name, d.kind, coalesce(d.rolls_back_id, 0), "   \
+#define CERTFERRY_DEPLOYMENT_COLUMNS                                           \
+  "d.id, d.target_id::text, t.name, d.kind, coalesce(d.rolls_back_id, 0), "    \
   "coalesce(d.certificate_id::text, ''), coalesce(d.certificate_version, 0), " \
-  "coalesce(d.contents_chain_pem, ''), coalesce(d.contents_key_id::text, ''), " \
-  "d.contents_empty, d.leaf_sha256, d.previous_recorded, "                    \
-  "coalesce(d.previous_certificate_id::text, ''), "                           \
-  "coalesce(d.previous_version, 0), coalesce(d.previous_chain_pem, ''), "     \
-  "coalesce(d.previous_key_id::text, ''), d.previous_empty, "                 \
-  "d.previous_leaf_sha256, d.state, d.verify, d.auto_rollback, "              \
-  "d.auto_rolled_back, d.attempts, d.error, d.evidence, d.job_id, d.actor, "  \
-  "d.request_id, (extract(epoch FROM d.created_at) * 1000000)::bigint, "      \
-  "(extract(epoch FROM d.started_at) * 1000000)::bigint, "                    \
+  "coalesce(d.contents_chain_pem, ''), coalesce(d.contents_key_id::text, "     \
+  "''), "                                                                      \
+  "d.contents_empty, d.leaf_sha256, d.previous_recorded, "                     \
+  "coalesce(d.previous_certificate_id::text, ''), "                            \
+  "coalesce(d.previous_version, 0), coalesce(d.previous_chain_pem, ''), "      \
+  "coalesce(d.previous_key_id::text, ''), d.previous_empty, "                  \
+  "d.previous_leaf_sha256, d.state, d.verify, d.auto_rollback, "               \
+  "d.auto_rolled_back, d.attempts, d.error, d.evidence, d.job_id, d.actor, "   \
+  "d.request_id, (extract(epoch FROM d.created_at) * 1000000)::bigint, "       \
+  "(extract(epoch FROM d.started_at) * 1000000)::bigint, "                     \
   "(extract(epoch FROM d.finished_at) * 1000000)::bigint "
 
 inline constexpr SqlStatement kGetDeployment{

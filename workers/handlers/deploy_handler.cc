@@ -1,0 +1,310 @@
+#include "workers/handlers/deploy_handler.h"
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/str_cat.h"
+#include "common/ids.h"
+#include "common/log.h"
+#include "common/status_macros.h"
+#include "issuers/certificate_authorities.h"
+#include "pki/certificate_bundle.h"
+#include "storage/audit_repository.h"
+#include "storage/certificate_repository.h"
+#include "storage/deployment_repository.h"
+#include "storage/private_key_repository.h"
+#include "targets/endpoint_probe.h"
+
+namespace certferry::workers {
+namespace {
+
+using model::DeploymentState;
+
+// An audit event for a deployment reaching `state`.
+storage::NewAuditEvent DeploymentEvent(const model::Deployment& d,
+                                       DeploymentState state,
+                                       const std::string& summary) {
+  storage::NewAuditEvent event;
+  event.actor = "system";
+  event.action = absl::StrCat("deployment.", model::DeploymentStateName(state));
+  event.resource = absl::StrCat("deployments/", d.id);
+  event.request_id = d.request_id;
+  event.outcome =
+      state == DeploymentState::kFailed ? "FAILED_PRECONDITION" : "ok";
+  event.summary =
+      absl::StrCat(d.kind, " to target ", d.target_name, ": ", summary);
+  return event;
+}
+
+std::string Truncated(std::string text, size_t limit = 4096) {
+  if (text.size() > limit) {
+    text.resize(limit);
+    text += "...";
+  }
+  return text;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> DeployHandler::Run(JobContext& context) {
+  CF_ASSIGN_OR_RETURN(
+      std::vector<model::Deployment> deployments,
+      db_.RunInTransaction<std::vector<model::Deployment>>(
+          "deployments_of_job", [&](storage::Transaction& tx) {
+            return storage::DeploymentRepository::DeploymentsOfJob(
+                tx, context.id());
+          }));
+  if (deployments.empty()) {
+    return absl::FailedPreconditionError("the operation has no deployments");
+  }
+  int failed = 0;
+  std::string first_failure;
+  for (size_t i = 0; i < deployments.size(); ++i) {
+    const model::Deployment& d = deployments[i];
+    context.ReportProgress(absl::StrCat("deployment ", i + 1, " of ",
+                                        deployments.size(), " (target ",
+                                        d.target_name, ")"));
+    if (d.state == DeploymentState::kQueued ||
+        d.state == DeploymentState::kRunning ||
+        d.state == DeploymentState::kVerifying) {
+      if (context.cancel_requested()) {
+        return absl::CancelledError(
+            absl::StrCat("cancelled before deployment ", d.id, " to target ",
+                         d.target_name, "; deployments before it are done"));
+      }
+      CF_RETURN_IF_ERROR(RunDeployment(context, d));
+    }
+  }
+  // Re-read: the outcome of every deployment, including earlier attempts'.
+  CF_ASSIGN_OR_RETURN(
+      deployments, db_.RunInTransaction<std::vector<model::Deployment>>(
+                       "deployments_of_job", [&](storage::Transaction& tx) {
+                         return storage::DeploymentRepository::DeploymentsOfJob(
+                             tx, context.id());
+                       }));
+  for (const model::Deployment& d : deployments) {
+    if (d.state == DeploymentState::kFailed) {
+      if (failed++ == 0) {
+        first_failure = absl::StrCat("target ", d.target_name, ": ", d.error);
+      }
+    }
+  }
+  if (failed > 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(failed, " of ", deployments.size(),
+                     " deployments failed; ", first_failure));
+  }
+  return std::string("{}");
+}
+
+absl::Status DeployHandler::RunDeployment(JobContext& context,
+                                          const model::Deployment& d) {
+  (void)context;
+  // Claim the target, or let the job retry while another deployment has it.
+  CF_ASSIGN_OR_RETURN(
+      model::Target target,
+      db_.RunInTransaction<model::Target>(
+          "claim_target",
+          [&](storage::Transaction& tx) -> absl::StatusOr<model::Target> {
+            CF_ASSIGN_OR_RETURN(
+                int64_t holder,
+                storage::DeploymentRepository::ClaimTarget(
+                    tx, d.target_id, d.id, config_.target_claim));
+            if (holder != d.id) {
+              return absl::UnavailableError(absl::StrCat(
+                  "target ", d.target_name, " is busy with deployment ", holder,
+                  "; this deployment waits its turn"));
+            }
+            CF_RETURN_IF_ERROR(storage::DeploymentRepository::SetState(
+                tx, d.id, DeploymentState::kRunning, "", ""));
+            return storage::DeploymentRepository::GetTargetById(tx,
+                                                                d.target_id);
+          }));
+  absl::Cleanup release = [&] {
+    absl::Status released =
+        db_.RunInTransaction("release_target", [&](storage::Transaction& tx) {
+          return storage::DeploymentRepository::ReleaseTarget(tx, d.target_id,
+                                                              d.id);
+        });
+    if (!released.ok()) {
+      LogWarning(absl::StrCat("deployment ", d.id,
+                              ": releasing the target failed (its claim runs "
+                              "out): ",
+                              released.message()));
+    }
+  };
+
+  // Ends the deployment in `state`, with its audit event.
+  auto finish = [&](DeploymentState state, const std::string& error,
+                    const std::string& evidence, bool auto_rolled_back) {
+    return db_.RunInTransaction(
+        "finish_deployment", [&](storage::Transaction& tx) -> absl::Status {
+          CF_RETURN_IF_ERROR(storage::DeploymentRepository::SetState(
+              tx, d.id, state, error, Truncated(evidence), auto_rolled_back));
+          std::vector<storage::NewAuditEvent> events{DeploymentEvent(
+              d, state,
+              state == DeploymentState::kSucceeded
+                  ? absl::StrCat("serves ", d.contents.leaf_sha256.empty()
+                                                ? "nothing"
+                                                : d.contents.leaf_sha256)
+                  : Truncated(error, 512))};
+          if (state == DeploymentState::kSucceeded && d.rolls_back_id != 0) {
+            CF_RETURN_IF_ERROR(storage::DeploymentRepository::SetState(
+                tx, d.rolls_back_id, DeploymentState::kRolledBack, "",
+                absl::StrCat("rolled back by deployment ", d.id)));
+            model::Deployment undone = d;
+            undone.id = d.rolls_back_id;
+            events.push_back(DeploymentEvent(
+                undone, DeploymentState::kRolledBack,
+                absl::StrCat("rolled back by deployment ", d.id)));
+          }
+          return storage::AuditRepository::Append(tx, events);
+        });
+  };
+
+  CF_ASSIGN_OR_RETURN(std::unique_ptr<targets::DeployTarget> deploy_target,
+                      make_target_(target));
+
+  // What the target holds now is what a rollback puts back; recorded once,
+  // before anything changes (a re-run would find its own contents).
+  model::DeployedContents previous = d.previous;
+  if (!d.previous_recorded) {
+    CF_ASSIGN_OR_RETURN(targets::TargetContents found,
+                        deploy_target->ReadCurrent());
+    CF_ASSIGN_OR_RETURN(previous, Describe(found));
+    CF_RETURN_IF_ERROR(db_.RunInTransaction(
+        "record_previous", [&](storage::Transaction& tx) -> absl::Status {
+          if (!previous.key_id.empty()) {
+            // Contents certferry did not put there: keep them, sealed, so a
+            // rollback can restore them.
+            CF_ASSIGN_OR_RETURN(
+                pki::SealedSecret sealed,
+                keys_.Seal(found.private_key_pem,
+                           issuers::PrivateKeyAad(previous.key_id)));
+            model::EncryptedPrivateKey key;
+            key.id = previous.key_id;
+            key.kek_id = sealed.kek_id;
+            key.nonce = sealed.nonce;
+            key.ciphertext = sealed.ciphertext;
+            CF_RETURN_IF_ERROR(storage::PrivateKeyRepository::Insert(tx, key));
+          }
+          return storage::DeploymentRepository::RecordPrevious(tx, d.id,
+                                                               previous);
+        }));
+  }
+
+  CF_ASSIGN_OR_RETURN(targets::TargetContents wanted, Materialise(d.contents));
+  absl::StatusOr<targets::ApplyOutcome> applied = deploy_target->Apply(wanted);
+  if (!applied.ok()) {
+    if (absl::IsUnavailable(applied.status())) return applied.status();
+    return finish(DeploymentState::kFailed,
+                  absl::StrCat("applying failed; the target keeps what it "
+                               "had: ",
+                               applied.status().message()),
+                  "", false);
+  }
+
+  const bool verify = d.verify && !target.verify_host.empty() &&
+                      !d.contents.empty && !d.contents.leaf_sha256.empty();
+  if (verify) {
+    CF_RETURN_IF_ERROR(
+        db_.RunInTransaction("verifying", [&](storage::Transaction& tx) {
+          return storage::DeploymentRepository::SetState(
+              tx, d.id, DeploymentState::kVerifying, "", applied->output);
+        }));
+    targets::VerifyEndpoint endpoint{target.verify_host, target.verify_port,
+                                     target.verify_sni};
+    absl::StatusOr<targets::ServedCertificate> served =
+        targets::WaitForServedLeaf(endpoint, d.contents.leaf_sha256,
+                                   config_.verify_deadline,
+                                   config_.verify_retry_interval);
+    if (!served.ok()) {
+      const std::string evidence = std::string(served.status().message());
+      std::string error = absl::StrCat(
+          "verification failed: ", target.verify_host, ":", target.verify_port,
+          " (SNI ", target.verify_sni,
+          ") does not serve the deployed certificate ", d.contents.leaf_sha256);
+      bool rolled_back = false;
+      if (d.auto_rollback) {
+        absl::StatusOr<targets::TargetContents> old = Materialise(previous);
+        absl::StatusOr<targets::ApplyOutcome> restored =
+            old.ok() ? deploy_target->Apply(*old)
+                     : absl::StatusOr<targets::ApplyOutcome>(old.status());
+        rolled_back = restored.ok();
+        absl::StrAppend(&error,
+                        rolled_back
+                            ? "; rolled back automatically to what the "
+                              "target had before"
+                            : absl::StrCat("; automatic rollback failed too: ",
+                                           restored.status().message()));
+      }
+      return finish(DeploymentState::kFailed, error, evidence, rolled_back);
+    }
+  }
+  return finish(DeploymentState::kSucceeded, "", applied->output, false);
+}
+
+absl::StatusOr<model::DeployedContents> DeployHandler::Describe(
+    const targets::TargetContents& found) {
+  model::DeployedContents out;
+  if (found.empty) {
+    out.empty = true;
+    return out;
+  }
+  out.leaf_sha256 = found.leaf_sha256;
+  if (!found.leaf_sha256.empty()) {
+    CF_ASSIGN_OR_RETURN(
+        auto known,
+        db_.RunInTransaction<std::optional<std::pair<std::string, int>>>(
+            "find_version_by_fingerprint", [&](storage::Transaction& tx) {
+              return storage::DeploymentRepository::FindVersionByFingerprint(
+                  tx, found.leaf_sha256);
+            }));
+    if (known) {
+      out.certificate_id = known->first;
+      out.certificate_version = known->second;
+      return out;
+    }
+  }
+  out.chain_pem = found.chain_pem;
+  out.key_id = NewUuid();
+  return out;
+}
+
+absl::StatusOr<targets::TargetContents> DeployHandler::Materialise(
+    const model::DeployedContents& contents) {
+  targets::TargetContents out;
+  if (contents.empty) return out;  // out.empty is true
+  out.empty = false;
+  out.leaf_sha256 = contents.leaf_sha256;
+  model::EncryptedPrivateKey key;
+  if (!contents.certificate_id.empty()) {
+    CF_ASSIGN_OR_RETURN(model::Certificate certificate,
+                        db_.RunInTransaction<model::Certificate>(
+                            "get_certificate", [&](storage::Transaction& tx) {
+                              return storage::CertificateRepository::Get(
+                                  tx, contents.certificate_id,
+                                  contents.certificate_version);
+                            }));
+    out.chain_pem = certificate.version.chain_pem;
+    CF_ASSIGN_OR_RETURN(
+        key, db_.RunInTransaction<model::EncryptedPrivateKey>(
+                 "get_private_key", [&](storage::Transaction& tx) {
+                   return storage::CertificateRepository::GetPrivateKey(
+                       tx, contents.certificate_id,
+                       contents.certificate_version);
+                 }));
+  } else {
+    out.chain_pem = contents.chain_pem;
+    CF_ASSIGN_OR_RETURN(key,
+                        db_.RunInTransaction<model::EncryptedPrivateKey>(
+                            "get_private_key", [&](storage::Transaction& tx) {
+                              return storage::PrivateKeyRepository::Get(
+                                  tx, contents.key_id);
+                            }));
+  }
+  CF_ASSIGN_OR_RETURN(out.private_key_pem,
+                      keys_.Open({key.kek_id, key.nonce, key.ciphertext},
+                                 issuers::PrivateKeyAad(key.id)));
+  return out;
+}
+
+}  // namespace certferry::workers
