@@ -323,9 +323,10 @@ std::string LeafSha256(const std::string& chain_pem) {
   const size_t end = chain_pem.find(kEnd, begin);
   if (end == std::string::npos) return "";
   // Only the first block, so a broken intermediate does not hide the leaf.
-  auto leaf = pki::ParseCertificateChain(
-      absl::string_view(chain_pem).substr(begin, end + sizeof(kEnd) - 1 - begin),
-      "chain");
+  auto leaf =
+      pki::ParseCertificateChain(absl::string_view(chain_pem).substr(
+                                     begin, end + sizeof(kEnd) - 1 - begin),
+                                 "chain");
   if (!leaf.ok() || leaf->empty()) return "";
   return (*leaf)[0].sha256_fingerprint;
 }

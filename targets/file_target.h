@@ -27,9 +27,10 @@ struct FileTargetConfig {
   std::string owner;
   std::string group;
   // argv of a command that validates the new files before the server is
-  // reloaded, e.g. {"/usr/sbin/nginx", "-t", "-q", ...}. Empty: none. Needed
-  // when the reload command cannot report a broken certificate itself
-  // (`nginx -s reload` exits 0 and the master keeps the old config).
+  // reloaded, e.g. {"/usr/sbin/nginx", "-t", "-q", ...}. Empty: none. It
+  // rejects broken files without signalling the server, and is needed when
+  // the reload command cannot report them itself (`kill -HUP`, `systemctl
+  // reload`: the server keeps its old config and only logs the error).
   std::vector<std::string> check_command;
   // argv of the command that takes the files into use, e.g.
   // {"/usr/sbin/nginx", "-s", "reload"}. Empty: none. Run without a shell;
