@@ -156,7 +156,14 @@ absl::StatusOr<FileState> ReadFileIfPresent(const std::string& path) {
   content.resize(static_cast<size_t>(st.st_size));
   size_t done = 0;
   while (true) {
-    if (done == content.size()) content.resize(done + 4096);
+    if (done == content.size()) {
+      if (done > static_cast<size_t>(kMaxFileBytes)) {
+        SecretString wipe(std::move(content));
+        return absl::FailedPreconditionError(
+            absl::StrCat(path, " grew past 1 MiB while being read"));
+      }
+      content.resize(done + 4096);
+    }
     const ssize_t n = ::read(fd, content.data() + done, content.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
