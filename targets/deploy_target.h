@@ -18,8 +18,8 @@ namespace certferry::targets {
 
 // What a target holds. Keys are secrets: never logged or put in errors.
 struct TargetContents {
-  bool empty = true;        // nothing there (first deployment)
-  std::string chain_pem;    // as found: leaf, then intermediates
+  bool empty = true;      // nothing there (first deployment)
+  std::string chain_pem;  // as found: leaf, then intermediates
   SecretString private_key_pem;
   // SHA-256 (lowercase hex) of the first certificate of chain_pem; empty
   // when there is none or it does not parse.
@@ -52,7 +52,8 @@ class DeployTarget {
   // ensure it, and the status says what failed (FAILED_PRECONDITION for a
   // rejected configuration such as a failed reload, with its output;
   // DEADLINE_EXCEEDED for a timeout; UNAVAILABLE for transient trouble).
-  virtual absl::StatusOr<ApplyOutcome> Apply(const TargetContents& contents) = 0;
+  virtual absl::StatusOr<ApplyOutcome> Apply(
+      const TargetContents& contents) = 0;
 };
 
 }  // namespace certferry::targets
