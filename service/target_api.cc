@@ -1,7 +1,5 @@
 #include "service/target_api.h"
 
-#include <nlohmann/json.hpp>
-
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -11,66 +9,38 @@
 #include "service/proto_convert.h"
 #include "service/validation.h"
 #include "storage/deployment_repository.h"
+#include "targets/target_config.h"
 
 namespace certferry::service {
 namespace {
 
-using nlohmann::json;
-
 constexpr int kMaxDomains = 100;
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 1000;
-constexpr absl::Duration kMaxCommandTimeout = absl::Minutes(10);
 
-bool IsPlainFileName(const std::string& name) {
-  return !name.empty() && name != "." && name != ".." &&
-         name.find('/') == std::string::npos &&
-         name.find('\0') == std::string::npos;
-}
-
-absl::Status ValidateCommand(
-    absl::string_view field,
-    const google::protobuf::RepeatedPtrField<std::string>& argv) {
-  if (argv.empty()) return absl::OkStatus();
-  if (argv[0].empty() || argv[0][0] != '/') {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, "[0]: '", argv[0],
-        "' must be an absolute path to the program (no shell is used), e.g. "
-        "/usr/sbin/nginx"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateFileConfig(const v1::FileTargetConfig& c) {
-  if (c.directory().empty() || c.directory()[0] != '/') {
-    return absl::InvalidArgumentError(
-        "target.file.directory: must be an absolute path, e.g. "
-        "/etc/nginx/certs/shop");
-  }
-  for (const auto& [field, name] :
-       {std::pair{"target.file.chain_file", &c.chain_file()},
-        std::pair{"target.file.key_file", &c.key_file()}}) {
-    if (!name->empty() && !IsPlainFileName(*name)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, ": '", *name, "' must be a plain file name without '/'"));
-    }
-  }
-  if (!c.chain_file().empty() && c.chain_file() == c.key_file()) {
-    return absl::InvalidArgumentError(
-        "target.file.key_file: must differ from chain_file");
-  }
-  CF_RETURN_IF_ERROR(
-      ValidateCommand("target.file.check_command", c.check_command()));
-  CF_RETURN_IF_ERROR(
-      ValidateCommand("target.file.reload_command", c.reload_command()));
+// The typed configuration a FileTargetConfig message asks for, checked by
+// the file target's own rules (paths, programs on this host, owner/group).
+absl::StatusOr<targets::FileTargetConfig> FileConfigFrom(
+    const v1::FileTargetConfig& c) {
+  targets::FileTargetConfig config;
+  config.directory = c.directory();
+  if (!c.chain_file().empty()) config.chain_file = c.chain_file();
+  if (!c.key_file().empty()) config.key_file = c.key_file();
+  config.owner = c.owner();
+  config.group = c.group();
+  config.check_command.assign(c.check_command().begin(),
+                              c.check_command().end());
+  config.reload_command.assign(c.reload_command().begin(),
+                               c.reload_command().end());
   if (c.has_command_timeout()) {
-    const absl::Duration timeout = absl::Seconds(c.command_timeout().seconds());
-    if (timeout < absl::Seconds(1) || timeout > kMaxCommandTimeout) {
-      return absl::InvalidArgumentError(
-          "target.file.command_timeout: must be between 1 s and 10 min");
-    }
+    config.reload_timeout = absl::Seconds(c.command_timeout().seconds());
   }
-  return absl::OkStatus();
+  absl::Status valid = targets::ValidateFileTargetConfig(config);
+  if (!valid.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("target.file.", valid.message()));
+  }
+  return config;
 }
 
 std::string EncodePageToken(const std::string& last) {
@@ -89,61 +59,6 @@ absl::StatusOr<std::string> DecodePageToken(const std::string& token) {
 }
 
 }  // namespace
-
-std::string FileConfigToJson(const v1::FileTargetConfig& c) {
-  json out{
-      {"directory", c.directory()},
-      {"chainFile", c.chain_file().empty() ? "fullchain.pem" : c.chain_file()},
-      {"keyFile", c.key_file().empty() ? "privkey.pem" : c.key_file()},
-      {"owner", c.owner()},
-      {"group", c.group()},
-      {"checkCommand", std::vector<std::string>(c.check_command().begin(),
-                                                c.check_command().end())},
-      {"reloadCommand", std::vector<std::string>(c.reload_command().begin(),
-                                                 c.reload_command().end())},
-      {"commandTimeoutSeconds",
-       c.has_command_timeout() ? c.command_timeout().seconds() : 30}};
-  return out.dump();
-}
-
-absl::StatusOr<v1::FileTargetConfig> FileConfigFromJson(
-    const std::string& text) {
-  const json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  auto bad = [] {
-    return absl::DataLossError("stored file target configuration unreadable");
-  };
-  if (!doc.is_object()) return bad();
-  v1::FileTargetConfig c;
-  auto string_at = [&](const char* key, std::string* out) {
-    auto it = doc.find(key);
-    if (it == doc.end() || !it->is_string()) return false;
-    *out = it->get<std::string>();
-    return true;
-  };
-  auto argv_at = [&](const char* key,
-                     google::protobuf::RepeatedPtrField<std::string>* out) {
-    auto it = doc.find(key);
-    if (it == doc.end() || !it->is_array()) return false;
-    for (const json& arg : *it) {
-      if (!arg.is_string()) return false;
-      out->Add(arg.get<std::string>());
-    }
-    return true;
-  };
-  if (!string_at("directory", c.mutable_directory()) ||
-      !string_at("chainFile", c.mutable_chain_file()) ||
-      !string_at("keyFile", c.mutable_key_file()) ||
-      !string_at("owner", c.mutable_owner()) ||
-      !string_at("group", c.mutable_group()) ||
-      !argv_at("checkCommand", c.mutable_check_command()) ||
-      !argv_at("reloadCommand", c.mutable_reload_command())) {
-    return bad();
-  }
-  auto timeout = doc.find("commandTimeoutSeconds");
-  if (timeout == doc.end() || !timeout->is_number_integer()) return bad();
-  c.mutable_command_timeout()->set_seconds(timeout->get<int64_t>());
-  return c;
-}
 
 v1::Target ToProto(const model::Target& t) {
   v1::Target out;
@@ -180,8 +95,8 @@ absl::StatusOr<v1::Target> TargetApi::CreateTarget(
     return absl::InvalidArgumentError(
         "target.file: required for a file target (directory, reload_command)");
   }
-  CF_RETURN_IF_ERROR(ValidateFileConfig(t.file()));
-  target.config_json = FileConfigToJson(t.file());
+  CF_ASSIGN_OR_RETURN(targets::FileTargetConfig file, FileConfigFrom(t.file()));
+  target.config_json = targets::FileTargetConfigToJson(file);
   if (t.domains().empty()) {
     return absl::InvalidArgumentError(
         "target.domains: give the DNS names the target serves; a deployed "

@@ -27,12 +27,6 @@ class TargetApi {
   storage::Database& db_;
 };
 
-// The stored kind-specific configuration of a file target, as JSON, and
-// back. Field names are camelCase ("reloadCommand").
-std::string FileConfigToJson(const v1::FileTargetConfig& config);
-absl::StatusOr<v1::FileTargetConfig> FileConfigFromJson(
-    const std::string& json);
-
 v1::Target ToProto(const model::Target& target);
 
 }  // namespace certferry::service

@@ -148,7 +148,9 @@ TEST_F(DeploymentApiTest, BadTargetsAreRefusedNamingTheField) {
        "target.file.directory: "},
       {[](v1::Target* t) { t->mutable_file()->set_key_file("../key.pem"); },
        "target.file.key_file: "},
-      {[](v1::Target* t) { t->mutable_file()->set_reload_command(0, "nginx"); },
+      {[](v1::Target* t) {
+         t->mutable_file()->set_reload_command(0, "no-such-program-xyz");
+       },
        "target.file.reload_command[0]: "},
       {[](v1::Target* t) { t->set_kind("ftp"); }, "target.kind: "},
       {[](v1::Target* t) { t->mutable_verify_endpoint()->set_port(70000); },

@@ -91,6 +91,10 @@ PkeyPtr NewKey(TestKeyType type) {
       key =
           EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048));
       break;
+    case TestKeyType::kRsa1024:
+      key =
+          EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(1024));
+      break;
   }
   Check(key != nullptr, "EVP_PKEY_Q_keygen");
   return PkeyPtr(key);

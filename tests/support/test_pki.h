@@ -11,7 +11,9 @@
 
 namespace certferry::testing {
 
-enum class TestKeyType { kEcdsaP256, kEcdsaP384, kRsa2048 };
+// kRsa1024: too weak for OpenSSL's default security level, which servers
+// such as nginx refuse to load (for tests of a rejected deployment).
+enum class TestKeyType { kEcdsaP256, kEcdsaP384, kRsa2048, kRsa1024 };
 
 struct TestKey {
   std::string private_key_pem;  // unencrypted PKCS#8 PEM

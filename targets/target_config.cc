@@ -1,0 +1,81 @@
+#include "targets/target_config.h"
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+
+namespace certferry::targets {
+
+using nlohmann::json;
+
+std::string FileTargetConfigToJson(const FileTargetConfig& c) {
+  return json{{"directory", c.directory},
+              {"chainFile", c.chain_file},
+              {"keyFile", c.key_file},
+              {"owner", c.owner},
+              {"group", c.group},
+              {"checkCommand", c.check_command},
+              {"reloadCommand", c.reload_command},
+              {"commandTimeoutSeconds",
+               absl::ToInt64Seconds(c.reload_timeout)}}
+      .dump();
+}
+
+absl::StatusOr<FileTargetConfig> FileTargetConfigFromJson(
+    const std::string& text) {
+  const json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  auto bad = [](absl::string_view what) {
+    return absl::DataLossError(
+        absl::StrCat("stored file target configuration unreadable: ", what));
+  };
+  if (!doc.is_object()) return bad("not a JSON object");
+  FileTargetConfig c;
+  for (const auto& [key, out] :
+       {std::pair{"directory", &c.directory},
+        std::pair{"chainFile", &c.chain_file},
+        std::pair{"keyFile", &c.key_file}, std::pair{"owner", &c.owner},
+        std::pair{"group", &c.group}}) {
+    auto it = doc.find(key);
+    if (it == doc.end() || !it->is_string()) return bad(key);
+    *out = it->get<std::string>();
+  }
+  for (const auto& [key, out] :
+       {std::pair{"checkCommand", &c.check_command},
+        std::pair{"reloadCommand", &c.reload_command}}) {
+    auto it = doc.find(key);
+    if (it == doc.end() || !it->is_array()) return bad(key);
+    for (const json& arg : *it) {
+      if (!arg.is_string()) return bad(key);
+      out->push_back(arg.get<std::string>());
+    }
+  }
+  auto timeout = doc.find("commandTimeoutSeconds");
+  if (timeout == doc.end() || !timeout->is_number_integer()) {
+    return bad("commandTimeoutSeconds");
+  }
+  c.reload_timeout = absl::Seconds(timeout->get<int64_t>());
+  return c;
+}
+
+absl::StatusOr<std::unique_ptr<DeployTarget>> MakeDeployTarget(
+    const model::Target& target) {
+  if (target.kind != "file") {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "target ", target.name, ": kind '", target.kind,
+        "' is not supported by this certferryd"));
+  }
+  absl::StatusOr<FileTargetConfig> config =
+      FileTargetConfigFromJson(target.config_json);
+  if (!config.ok()) return config.status();
+  absl::StatusOr<std::unique_ptr<FileTarget>> file =
+      FileTarget::Create(*std::move(config));
+  if (!file.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("target ", target.name,
+                     ": its configuration is not valid here: ",
+                     file.status().message()));
+  }
+  return std::unique_ptr<DeployTarget>(*std::move(file));
+}
+
+}  // namespace certferry::targets

@@ -1,0 +1,354 @@
+// Deploy, verify and roll back through DeploymentApi, the job runner and
+// DeployHandler to a file target that Debian's nginx serves on loopback,
+// with a real PostgreSQL: deploy A, nginx serves A; deploy B, it serves B;
+// roll back, it serves A again; a failed reload leaves A served and the
+// files unchanged; a name mismatch is refused before anything is written; a
+// certificate nginx rejects is put back automatically; a deployment nginx
+// never takes into use fails verification and is rolled back.
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "pki/digest.h"
+#include "pki/key_envelope.h"
+#include "service/certificate_api.h"
+#include "service/deployment_api.h"
+#include "service/target_api.h"
+#include "storage/audit_repository.h"
+#include "targets/endpoint_probe.h"
+#include "targets/target_config.h"
+#include "tests/support/nginx_server.h"
+#include "tests/support/status_matchers.h"
+#include "tests/support/test_database.h"
+#include "tests/support/test_pki.h"
+#include "workers/handlers/deploy_handler.h"
+#include "workers/job_runner.h"
+
+namespace certferry::service {
+namespace {
+
+using ::certferry::testing::IsOk;
+using ::testing::HasSubstr;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+void WriteFile(const std::string& path, const std::string& content,
+               std::filesystem::perms perms) {
+  std::ofstream(path, std::ios::binary) << content;
+  std::filesystem::permissions(path, perms);
+}
+
+class DeploymentE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto test_db = testing::CreateMigratedTestDatabase();
+    ASSERT_THAT(test_db, IsOk());
+    dsn_ = test_db->dsn;
+    auto db = testing::ConnectTestDatabase(dsn_, 6);
+    ASSERT_THAT(db, IsOk());
+    db_ = *std::move(db);
+    auto kek = pki::KeyEncryptionKeyFromBytes(std::string(32, '\x33'));
+    ASSERT_THAT(kek, IsOk());
+    keys_ = std::make_unique<pki::KeyRing>(*std::move(kek));
+    authorities_ =
+        std::make_unique<issuers::CertificateAuthorities>(*db_, *keys_, clock_);
+    operations_ = std::make_unique<OperationApi>(*db_);
+    notifier_ = std::make_unique<storage::JobNotifier>(*db_);
+    certificates_ = std::make_unique<CertificateApi>(
+        *db_, *keys_, clock_, *authorities_, *operations_, *notifier_);
+    targets_ = std::make_unique<TargetApi>(*db_);
+    deployments_ =
+        std::make_unique<DeploymentApi>(*db_, *operations_, *notifier_);
+
+    std::string templ = absl::StrCat(::testing::TempDir(), "deploy-XXXXXX");
+    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
+    root_ = templ;
+    dir_ = root_ + "/certs";
+    std::filesystem::create_directory(dir_);
+    auto nginx = testing::NginxServer::Create(dir_);
+    ASSERT_THAT(nginx, IsOk());
+    nginx_ = *std::move(nginx);
+    // nginx needs files to start: a placeholder certferry did not deploy.
+    placeholder_ = testing::MakeChain({"shop.example.com"});
+    WriteFile(dir_ + "/fullchain.pem", placeholder_.fullchain_pem(),
+              std::filesystem::perms(0644));
+    WriteFile(dir_ + "/privkey.pem", placeholder_.leaf.key.private_key_pem,
+              std::filesystem::perms(0600));
+    ASSERT_THAT(nginx_->Start(), IsOk());
+
+    workers::WorkerConfig config;
+    config.worker_threads = 2;
+    config.poll_interval = absl::Milliseconds(100);
+    config.backoff.initial = absl::Milliseconds(50);
+    config.backoff.maximum = absl::Milliseconds(200);
+    runner_ =
+        std::make_unique<workers::JobRunner>(*db_, SecretString(dsn_), config);
+    workers::DeployHandlerConfig deploy_config;
+    deploy_config.verify_deadline = absl::Seconds(3);
+    deploy_config.verify_retry_interval = absl::Milliseconds(100);
+    auto handler = std::make_shared<workers::DeployHandler>(
+        *db_, *keys_, targets::MakeDeployTarget, deploy_config);
+    runner_->RegisterHandler(kDeployJobKind, handler);
+    runner_->RegisterHandler(kRollbackJobKind, handler);
+    ASSERT_THAT(runner_->Start(), IsOk());
+  }
+
+  void TearDown() override {
+    if (runner_) runner_->Shutdown(absl::Seconds(5));
+    nginx_.reset();
+    std::filesystem::remove_all(root_);
+  }
+
+  // A target on the nginx directory; `reload` overrides the reload command.
+  void CreateTarget(const std::string& name, bool with_check,
+                    std::vector<std::string> reload = {}) {
+    v1::CreateTargetRequest request;
+    v1::Target* t = request.mutable_target();
+    t->set_name(name);
+    t->set_kind("file");
+    t->add_domains("shop.example.com");
+    v1::FileTargetConfig* file = t->mutable_file();
+    file->set_directory(dir_);
+    if (with_check) {
+      for (const auto& arg : nginx_->CheckCommand()) {
+        file->add_check_command(arg);
+      }
+    }
+    if (reload.empty()) reload = nginx_->ReloadCommand();
+    for (const auto& arg : reload) file->add_reload_command(arg);
+    t->mutable_verify_endpoint()->set_host("127.0.0.1");
+    t->mutable_verify_endpoint()->set_port(nginx_->port());
+    t->mutable_verify_endpoint()->set_sni("shop.example.com");
+    ASSERT_THAT(targets_->CreateTarget(request), IsOk());
+  }
+
+  struct Imported {
+    std::string id;
+    std::string leaf_sha256;
+  };
+  Imported Import(const std::string& name, const testing::TestChain& chain,
+                  const testing::TestIdentity& leaf) {
+    v1::ImportCertificateRequest request;
+    request.set_name(name);
+    request.set_chain_pem(leaf.cert_pem + chain.intermediate.cert_pem);
+    request.set_private_key_pem(leaf.key.private_key_pem);
+    auto imported = certificates_->ImportCertificate(request);
+    EXPECT_THAT(imported, IsOk());
+    return {imported.ok() ? imported->id() : "",
+            pki::Sha256Hex(leaf.cert_der)};
+  }
+  Imported Import(const std::string& name, std::vector<std::string> names) {
+    testing::TestChain chain = testing::MakeChain(names);
+    return Import(name, chain, chain.leaf);
+  }
+
+  // Runs a deployment or rollback operation to its end; returns the
+  // deployment record.
+  v1::Deployment Finish(const v1::Operation& op, int64_t deployment_id) {
+    v1::WaitOperationRequest wait;
+    wait.set_name(op.name());
+    wait.mutable_timeout()->set_seconds(60);
+    auto done = operations_->WaitOperation(wait, absl::InfiniteFuture());
+    EXPECT_THAT(done, IsOk());
+    EXPECT_TRUE(done.ok() && done->done());
+    v1::GetDeploymentRequest get;
+    get.set_id(deployment_id);
+    auto d = deployments_->GetDeployment(get);
+    EXPECT_THAT(d, IsOk());
+    return d.ok() ? *d : v1::Deployment();
+  }
+
+  v1::Deployment Deploy(const std::string& certificate_id,
+                        const std::string& target) {
+    v1::DeployCertificateRequest request;
+    request.set_certificate_id(certificate_id);
+    request.add_targets(target);
+    auto queued = deployments_->DeployCertificate(request);
+    EXPECT_THAT(queued, IsOk());
+    if (!queued.ok()) return v1::Deployment();
+    return Finish(queued->operation(), queued->deployments(0).id());
+  }
+
+  std::string Served() {
+    auto served = targets::FetchServedCertificate(
+        {"127.0.0.1", nginx_->port(), "shop.example.com"}, absl::Seconds(5));
+    EXPECT_THAT(served, IsOk());
+    return served.ok() ? served->leaf_sha256 : "";
+  }
+
+  std::string dsn_;
+  SystemClock clock_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<pki::KeyRing> keys_;
+  std::unique_ptr<issuers::CertificateAuthorities> authorities_;
+  std::unique_ptr<OperationApi> operations_;
+  std::unique_ptr<storage::JobNotifier> notifier_;
+  std::unique_ptr<CertificateApi> certificates_;
+  std::unique_ptr<TargetApi> targets_;
+  std::unique_ptr<DeploymentApi> deployments_;
+  std::unique_ptr<workers::JobRunner> runner_;
+  std::string root_, dir_;
+  std::unique_ptr<testing::NginxServer> nginx_;
+  testing::TestChain placeholder_;
+};
+
+TEST_F(DeploymentE2eTest, DeployVerifyAndRollBackAgainstNginx) {
+  CreateTarget("web", /*with_check=*/true);
+  const Imported a = Import("shop-a", {"shop.example.com"});
+  const Imported b = Import("shop-b", {"shop.example.com", "www.example.com"});
+
+  const v1::Deployment first = Deploy(a.id, "web");
+  ASSERT_EQ(first.state(), v1::DEPLOYMENT_STATE_SUCCEEDED) << first.error();
+  EXPECT_EQ(Served(), a.leaf_sha256);
+  // What was there before was not certferry's: recorded by fingerprint.
+  EXPECT_EQ(first.previous_leaf_sha256(),
+            pki::Sha256Hex(placeholder_.leaf.cert_der));
+  EXPECT_TRUE(first.previous_certificate_id().empty());
+  EXPECT_EQ(std::filesystem::status(dir_ + "/privkey.pem").permissions() &
+                std::filesystem::perms::all,
+            std::filesystem::perms(0600));
+
+  const v1::Deployment second = Deploy(b.id, "web");
+  ASSERT_EQ(second.state(), v1::DEPLOYMENT_STATE_SUCCEEDED) << second.error();
+  EXPECT_EQ(Served(), b.leaf_sha256);
+  EXPECT_EQ(second.previous_certificate_id(), a.id);
+
+  // The first is no longer the latest: refused, naming the second.
+  v1::RollbackDeploymentRequest rollback;
+  rollback.set_deployment(first.id());
+  EXPECT_THAT(deployments_->RollbackDeployment(rollback),
+              testing::StatusIs(absl::StatusCode::kFailedPrecondition,
+                                HasSubstr(absl::StrCat(second.id()))));
+  rollback.set_deployment(second.id());
+  auto undo = deployments_->RollbackDeployment(rollback);
+  ASSERT_THAT(undo, IsOk());
+  const v1::Deployment undone = Finish(undo->operation(), undo->deployment().id());
+  ASSERT_EQ(undone.state(), v1::DEPLOYMENT_STATE_SUCCEEDED) << undone.error();
+  EXPECT_EQ(undone.rolls_back(), second.id());
+  EXPECT_EQ(Served(), a.leaf_sha256);
+  v1::GetDeploymentRequest get;
+  get.set_id(second.id());
+  EXPECT_EQ(deployments_->GetDeployment(get)->state(),
+            v1::DEPLOYMENT_STATE_ROLLED_BACK);
+
+  // Rolling back the first deployment now puts the placeholder back, key
+  // and all, from the sealed copy taken before it.
+  rollback.set_deployment(first.id());
+  auto to_placeholder = deployments_->RollbackDeployment(rollback);
+  ASSERT_THAT(to_placeholder, IsOk());
+  EXPECT_EQ(Finish(to_placeholder->operation(),
+                   to_placeholder->deployment().id())
+                .state(),
+            v1::DEPLOYMENT_STATE_SUCCEEDED);
+  EXPECT_EQ(Served(), pki::Sha256Hex(placeholder_.leaf.cert_der));
+  EXPECT_EQ(ReadFile(dir_ + "/privkey.pem"),
+            placeholder_.leaf.key.private_key_pem);
+
+  // Every deployment's outcome is in an intact audit log.
+  auto verified = db_->RunInTransaction<storage::AuditVerification>(
+      "verify", [](storage::Transaction& tx) {
+        return storage::AuditRepository::Verify(tx);
+      });
+  ASSERT_THAT(verified, IsOk());
+  EXPECT_TRUE(verified->intact);
+  auto events = db_->RunInTransaction<std::vector<storage::AuditEvent>>(
+      "list", [&](storage::Transaction& tx) {
+        storage::AuditQuery query;
+        query.resource = absl::StrCat("deployments/", second.id());
+        return storage::AuditRepository::List(tx, query);
+      });
+  ASSERT_THAT(events, IsOk());
+  std::vector<std::string> actions;
+  for (const auto& e : *events) actions.push_back(e.event.action);
+  EXPECT_THAT(actions, ::testing::Contains("deployment.succeeded"));
+  EXPECT_THAT(actions, ::testing::Contains("deployment.rolled_back"));
+}
+
+TEST_F(DeploymentE2eTest, FailedReloadLeavesTheServedFilesUnchanged) {
+  CreateTarget("web", /*with_check=*/true);
+  const Imported a = Import("shop-a", {"shop.example.com"});
+  ASSERT_EQ(Deploy(a.id, "web").state(), v1::DEPLOYMENT_STATE_SUCCEEDED);
+  const std::string chain_before = ReadFile(dir_ + "/fullchain.pem");
+  const std::string key_before = ReadFile(dir_ + "/privkey.pem");
+
+  // Same files, but a reload that fails.
+  CreateTarget("web-broken-reload", /*with_check=*/false,
+               {"/bin/sh", "-c", "echo reload refused >&2; exit 3"});
+  const Imported b = Import("shop-b", {"shop.example.com"});
+  const v1::Deployment failed = Deploy(b.id, "web-broken-reload");
+  EXPECT_EQ(failed.state(), v1::DEPLOYMENT_STATE_FAILED);
+  EXPECT_THAT(failed.error(), HasSubstr("reload refused"));
+  EXPECT_EQ(ReadFile(dir_ + "/fullchain.pem"), chain_before);
+  EXPECT_EQ(ReadFile(dir_ + "/privkey.pem"), key_before);
+  EXPECT_EQ(Served(), a.leaf_sha256);
+}
+
+TEST_F(DeploymentE2eTest, NameMismatchIsRefusedBeforeAnythingIsWritten) {
+  CreateTarget("web", /*with_check=*/true);
+  const std::string chain_before = ReadFile(dir_ + "/fullchain.pem");
+  const Imported other = Import("other", {"other.example.com"});
+  v1::DeployCertificateRequest request;
+  request.set_certificate_id(other.id);
+  request.add_targets("web");
+  EXPECT_THAT(deployments_->DeployCertificate(request),
+              testing::StatusIs(absl::StatusCode::kFailedPrecondition,
+                                HasSubstr("shop.example.com")));
+  EXPECT_EQ(ReadFile(dir_ + "/fullchain.pem"), chain_before);
+  auto count = testing::QueryScalar(dsn_, "SELECT count(*) FROM deployments");
+  ASSERT_THAT(count, IsOk());
+  EXPECT_EQ(*count, "0");
+}
+
+TEST_F(DeploymentE2eTest, CertificateNginxRejectsIsPutBackAutomatically) {
+  CreateTarget("web", /*with_check=*/false);  // nginx's reload must catch it
+  const Imported a = Import("shop-a", {"shop.example.com"});
+  ASSERT_EQ(Deploy(a.id, "web").state(), v1::DEPLOYMENT_STATE_SUCCEEDED);
+  const std::string chain_before = ReadFile(dir_ + "/fullchain.pem");
+
+  // An RSA-1024 leaf: certferry stores it, OpenSSL's default security level
+  // in nginx refuses to load it.
+  testing::TestChain chain = testing::MakeChain({"shop.example.com"});
+  testing::CertSpec weak;
+  weak.common_name = "shop.example.com";
+  weak.dns_names = {"shop.example.com"};
+  weak.key_type = testing::TestKeyType::kRsa1024;
+  const testing::TestIdentity weak_leaf =
+      testing::MakeCertificate(weak, &chain.intermediate);
+  const Imported rejected = Import("shop-weak", chain, weak_leaf);
+  const v1::Deployment d = Deploy(rejected.id, "web");
+  EXPECT_EQ(d.state(), v1::DEPLOYMENT_STATE_FAILED);
+  EXPECT_THAT(d.error(), HasSubstr("restored"));
+  EXPECT_EQ(ReadFile(dir_ + "/fullchain.pem"), chain_before);
+  EXPECT_EQ(Served(), a.leaf_sha256);
+}
+
+TEST_F(DeploymentE2eTest, UnverifiedDeploymentIsRolledBackWithEvidence) {
+  // The reload does nothing: nginx keeps serving what it loaded.
+  CreateTarget("web", /*with_check=*/true);
+  const Imported a = Import("shop-a", {"shop.example.com"});
+  ASSERT_EQ(Deploy(a.id, "web").state(), v1::DEPLOYMENT_STATE_SUCCEEDED);
+  CreateTarget("web-no-reload", /*with_check=*/true, {"/bin/true"});
+  const std::string chain_before = ReadFile(dir_ + "/fullchain.pem");
+  const Imported b = Import("shop-b", {"shop.example.com"});
+  const v1::Deployment d = Deploy(b.id, "web-no-reload");
+  EXPECT_EQ(d.state(), v1::DEPLOYMENT_STATE_FAILED);
+  EXPECT_TRUE(d.auto_rolled_back());
+  EXPECT_THAT(d.error(), HasSubstr("verification failed"));
+  EXPECT_THAT(d.evidence(), HasSubstr(a.leaf_sha256));  // what was served
+  EXPECT_EQ(ReadFile(dir_ + "/fullchain.pem"), chain_before);
+  EXPECT_EQ(Served(), a.leaf_sha256);
+}
+
+}  // namespace
+}  // namespace certferry::service
