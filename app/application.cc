@@ -76,6 +76,9 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
   app->authority_service_ =
       std::make_unique<service::CertificateAuthorityServiceImpl>(
           *app->authority_api_);
+  app->audit_api_ = std::make_unique<service::AuditApi>(*app->database_);
+  app->audit_service_ =
+      std::make_unique<service::AuditServiceImpl>(*app->audit_api_);
 
   if (cfg.workers.worker_threads > 0) {
     app->runner_ = std::make_unique<workers::JobRunner>(
@@ -103,6 +106,7 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
   builder.RegisterService(app->certificate_service_.get());
   builder.RegisterService(app->operation_service_.get());
   builder.RegisterService(app->authority_service_.get());
+  builder.RegisterService(app->audit_service_.get());
   app->server_ = builder.BuildAndStart();
   if (app->server_ == nullptr || app->port_ == 0) {
     return absl::UnavailableError(absl::StrCat(

@@ -1,5 +1,6 @@
 #include "storage/sql_statement.h"
 
+#include "storage/queries/audit_queries.h"
 #include "storage/queries/certificate_authority_queries.h"
 #include "storage/queries/certificate_queries.h"
 #include "storage/queries/job_queries.h"
@@ -44,6 +45,11 @@ const std::vector<SqlStatement>& AllSqlStatements() {
       queries::kGetJob,
       queries::kListJobs,
       queries::kCountJobsByState,
+      queries::kLockAuditChainHead,
+      queries::kAppendAuditEvents,
+      queries::kListAuditEvents,
+      queries::kScanAuditEvents,
+      queries::kGetAuditChainHead,
   };
   return *kAll;
 }
