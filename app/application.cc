@@ -12,6 +12,8 @@
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "storage/migrations.h"
+#include "targets/target_config.h"
+#include "workers/handlers/deploy_handler.h"
 #include "workers/handlers/issue_certificate_handler.h"
 
 namespace certferry::app {
@@ -76,6 +78,16 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
   app->authority_service_ =
       std::make_unique<service::CertificateAuthorityServiceImpl>(
           *app->authority_api_);
+  app->target_api_ = std::make_unique<service::TargetApi>(*app->database_);
+  app->target_service_ =
+      std::make_unique<service::TargetServiceImpl>(*app->target_api_);
+  app->deployment_api_ = std::make_unique<service::DeploymentApi>(
+      *app->database_, *app->operation_api_, *app->job_notifier_);
+  app->deployment_service_ =
+      std::make_unique<service::DeploymentServiceImpl>(*app->deployment_api_);
+  app->audit_api_ = std::make_unique<service::AuditApi>(*app->database_);
+  app->audit_service_ =
+      std::make_unique<service::AuditServiceImpl>(*app->audit_api_);
 
   if (cfg.workers.worker_threads > 0) {
     app->runner_ = std::make_unique<workers::JobRunner>(
@@ -88,6 +100,11 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
         workers::IssueCertificatesBatchHandler::kKind,
         std::make_shared<workers::IssueCertificatesBatchHandler>(
             *app->authorities_, *app->keys_));
+    auto deploy = std::make_shared<workers::DeployHandler>(
+        *app->database_, *app->keys_, targets::MakeDeployTarget);
+    app->runner_->RegisterHandler(workers::DeployHandler::kDeployKind, deploy);
+    app->runner_->RegisterHandler(workers::DeployHandler::kRollbackKind,
+                                  deploy);
     CF_RETURN_IF_ERROR(app->runner_->Start());
   }
 
@@ -103,6 +120,9 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
   builder.RegisterService(app->certificate_service_.get());
   builder.RegisterService(app->operation_service_.get());
   builder.RegisterService(app->authority_service_.get());
+  builder.RegisterService(app->audit_service_.get());
+  builder.RegisterService(app->target_service_.get());
+  builder.RegisterService(app->deployment_service_.get());
   app->server_ = builder.BuildAndStart();
   if (app->server_ == nullptr || app->port_ == 0) {
     return absl::UnavailableError(absl::StrCat(

@@ -16,9 +16,12 @@
 #include "common/clock.h"
 #include "issuers/certificate_authorities.h"
 #include "pki/key_envelope.h"
+#include "service/audit_api.h"
+#include "service/audit_service.h"
 #include "service/certificate_api.h"
 #include "service/certificate_authority_api.h"
 #include "service/certificate_service.h"
+#include "service/deployment_service.h"
 #include "service/operation_api.h"
 #include "service/operation_service.h"
 #include "storage/database.h"
@@ -63,6 +66,12 @@ class Application {
   std::unique_ptr<service::CertificateServiceImpl> certificate_service_;
   std::unique_ptr<service::OperationServiceImpl> operation_service_;
   std::unique_ptr<service::CertificateAuthorityServiceImpl> authority_service_;
+  std::unique_ptr<service::TargetApi> target_api_;
+  std::unique_ptr<service::TargetServiceImpl> target_service_;
+  std::unique_ptr<service::DeploymentApi> deployment_api_;
+  std::unique_ptr<service::DeploymentServiceImpl> deployment_service_;
+  std::unique_ptr<service::AuditApi> audit_api_;
+  std::unique_ptr<service::AuditServiceImpl> audit_service_;
   std::unique_ptr<workers::JobRunner> runner_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

@@ -17,6 +17,8 @@
 //       [--validate-only] [--no-verify] [--no-auto-rollback] [--wait]
 //   certferry rollback DEPLOYMENT [--wait]
 //   certferry deployments list [--target T] [--cert ID] [--state S] | get ID
+//   certferry audit list [--resource R] [--actor A] [--since RFC3339]
+//       [--limit N];  certferry audit verify
 //   certferry health
 //
 // The server comes from --server, else CERTFERRY_SERVER, else 127.0.0.1:7443.
@@ -39,6 +41,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "certferry/v1/audit.grpc.pb.h"
 #include "certferry/v1/certificate_authority.grpc.pb.h"
 #include "certferry/v1/certificate_service.grpc.pb.h"
 #include "certferry/v1/deployment_service.grpc.pb.h"
@@ -80,6 +83,9 @@ constexpr char kUsage[] =
     "         [--request-id ID] [--wait]\n"
     "  rollback DEPLOYMENT [--request-id ID] [--wait]\n"
     "  deployments list [--target T] [--cert ID] [--state S] | get ID\n"
+    "  audit list [--resource R] [--actor A] [--since 2025-01-31T00:00:00Z]\n"
+    "             [--limit N]   (newest first; default 50)\n"
+    "  audit verify   (exit status 1 if the log was tampered with)\n"
     "  health\n"
     "\n"
     "The server is --server, else $CERTFERRY_SERVER, else 127.0.0.1:7443.\n";
@@ -226,6 +232,7 @@ class Client {
         certs_(v1::CertificateService::NewStub(channel_)),
         ops_(v1::OperationService::NewStub(channel_)),
         cas_(v1::CertificateAuthorityService::NewStub(channel_)),
+        audit_(v1::AuditService::NewStub(channel_)),
         timeout_(timeout) {}
 
   void Prepare(grpc::ClientContext* context) const {
@@ -237,6 +244,7 @@ class Client {
   std::unique_ptr<v1::CertificateService::Stub> certs_;
   std::unique_ptr<v1::OperationService::Stub> ops_;
   std::unique_ptr<v1::CertificateAuthorityService::Stub> cas_;
+  std::unique_ptr<v1::AuditService::Stub> audit_;
   absl::Duration timeout_;
 };
 
@@ -916,6 +924,78 @@ int Health(Client& client, bool json) {
              : 1;
 }
 
+int AuditList(const Args& args, Client& client, bool json) {
+  v1::ListAuditEventsRequest request;
+  request.set_resource(args.Get("resource"));
+  request.set_actor(args.Get("actor"));
+  if (args.Has("since")) {
+    absl::Time since;
+    std::string parse_error;
+    if (!absl::ParseTime(absl::RFC3339_full, args.Get("since"), &since,
+                         &parse_error)) {
+      return UsageError(absl::StrCat(
+          "--since: expected an RFC 3339 time such as 2025-01-31T00:00:00Z (",
+          parse_error, ")"));
+    }
+    request.mutable_start_time()->set_seconds(absl::ToUnixSeconds(since));
+  }
+  int limit = 50;
+  if (args.Has("limit") &&
+      (!absl::SimpleAtoi(args.Get("limit"), &limit) || limit < 1)) {
+    return UsageError("--limit: expected a positive number");
+  }
+  v1::ListAuditEventsResponse all;
+  while (all.events_size() < limit) {
+    request.set_page_size(std::min(limit - all.events_size(), 1000));
+    v1::ListAuditEventsResponse page;
+    grpc::ClientContext context;
+    client.Prepare(&context);
+    grpc::Status status =
+        client.audit_->ListAuditEvents(&context, request, &page);
+    if (!status.ok()) return RpcError(status);
+    for (v1::AuditEvent& event : *page.mutable_events()) {
+      *all.add_events() = std::move(event);
+    }
+    if (page.next_page_token().empty()) break;
+    request.set_page_token(page.next_page_token());
+  }
+  if (json) {
+    PrintJson(all);
+    return 0;
+  }
+  std::printf("%-8s  %-20s  %-24s  %-26s  %-30s  %-16s  %s\n", "ID", "TIME",
+              "ACTOR", "ACTION", "RESOURCE", "OUTCOME", "SUMMARY");
+  for (const v1::AuditEvent& e : all.events()) {
+    std::printf("%-8lld  %-20s  %-24s  %-26s  %-30s  %-16s  %s\n",
+                static_cast<long long>(e.id()), FormatTime(e.time()).c_str(),
+                e.actor().c_str(), e.action().c_str(), e.resource().c_str(),
+                e.outcome().c_str(), e.summary().c_str());
+  }
+  return 0;
+}
+
+int AuditVerify(Client& client, bool json) {
+  v1::VerifyAuditLogResponse response;
+  grpc::ClientContext context;
+  client.Prepare(&context);
+  grpc::Status status = client.audit_->VerifyAuditLog(&context, {}, &response);
+  if (!status.ok()) return RpcError(status);
+  if (json) {
+    PrintJson(response);
+  } else if (response.intact()) {
+    std::printf("audit log intact: %lld events checked\n",
+                static_cast<long long>(response.events_checked()));
+  } else {
+    std::printf(
+        "audit log BROKEN at event %lld: %s\n(%lld events before it are "
+        "sound)\n",
+        static_cast<long long>(response.first_broken_event_id()),
+        response.problem().c_str(),
+        static_cast<long long>(response.events_checked()));
+  }
+  return response.intact() ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -948,6 +1028,10 @@ int main(int argc, char** argv) {
   if (p[0] == "rollback") return Rollback(args, client, json);
   if (p[0] == "deployments" && p.size() >= 2) {
     return Deployments(args, client, json);
+  }
+  if (p[0] == "audit" && p.size() == 2) {
+    if (p[1] == "list") return AuditList(args, client, json);
+    if (p[1] == "verify") return AuditVerify(client, json);
   }
   if (p[0] == "certs" && p.size() >= 2) {
     if (p[1] == "import") return Import(args, client, json);

@@ -68,7 +68,8 @@ absl::StatusOr<model::EncryptedPrivateKey> CertificateAuthorities::Seal(
 }
 
 absl::StatusOr<model::CertificateAuthority> CertificateAuthorities::Create(
-    const CreateAuthorityParams& params) {
+    const CreateAuthorityParams& params,
+    const CreateHook& also_in_transaction) {
   const absl::Time now = clock_.Now();
   pki::CaCertificateSpec spec;
   spec.common_name =
@@ -139,6 +140,9 @@ absl::StatusOr<model::CertificateAuthority> CertificateAuthorities::Create(
                   storage::CertificateAuthorityRepository::SetDefault(
                       tx, created.id));
               created.is_default = true;
+            }
+            if (also_in_transaction) {
+              CF_RETURN_IF_ERROR(also_in_transaction(tx, created));
             }
             return created;
           }));

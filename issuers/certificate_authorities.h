@@ -5,6 +5,7 @@
 // certificates from them. Thread-safe; decrypted CA keys are cached in
 // memory per CA so issuing does not open the key for every certificate.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -56,8 +57,14 @@ class CertificateAuthorities {
   // Generates the key, creates and stores the CA. INVALID_ARGUMENT for a
   // validity the parent cannot cover; NOT_FOUND for an unknown parent;
   // ALREADY_EXISTS for a taken name.
+  // `also_in_transaction`, if given, runs in the transaction that stores
+  // the CA, after it is stored (e.g. to append its audit event); its error
+  // rolls the creation back and is returned.
+  using CreateHook = std::function<absl::Status(
+      storage::Transaction&, const model::CertificateAuthority&)>;
   absl::StatusOr<model::CertificateAuthority> Create(
-      const CreateAuthorityParams& params);
+      const CreateAuthorityParams& params,
+      const CreateHook& also_in_transaction = nullptr);
 
   // By id or name; NOT_FOUND. Found CAs are remembered for a few seconds
   // (CA records do not change; this spares issuance a read per

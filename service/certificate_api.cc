@@ -20,8 +20,10 @@
 #include "pki/digest.h"
 #include "pki/key_generation.h"
 #include "pki/names.h"
+#include "service/audit_trail.h"
 #include "service/proto_convert.h"
 #include "service/validation.h"
+#include "storage/audit_repository.h"
 #include "storage/certificate_repository.h"
 #include "storage/job_repository.h"
 #include "storage/request_id_repository.h"
@@ -37,6 +39,11 @@ constexpr char kBatchIssueMethod[] = "BatchIssueCertificates";
 constexpr char kIssueJobKind[] = "issue_certificate";
 constexpr char kIssueBatchJobKind[] = "issue_certificates";
 constexpr char kPageTokenVersion[] = "v1";
+
+// The audit log's resource name of a logical certificate.
+std::string CertificateResource(absl::string_view name) {
+  return absl::StrCat("certificates/", name);
+}
 
 std::string ImportRequestDigest(const v1::ImportCertificateRequest& r) {
   // Length-prefixed fields so no two different requests hash alike.
@@ -164,7 +171,18 @@ CertificateApi::CertificateApi(storage::Database& db, const pki::KeyRing& keys,
 }
 
 absl::StatusOr<v1::Certificate> CertificateApi::ImportCertificate(
-    const v1::ImportCertificateRequest& request) {
+    const v1::ImportCertificateRequest& request, const CallInfo& call) {
+  absl::StatusOr<v1::Certificate> result = ImportOrRefuse(request, call);
+  if (!result.ok()) {
+    RecordRefusedCall(db_, call, kImportMethod,
+                      CertificateResource(request.name()), request.request_id(),
+                      result.status());
+  }
+  return result;
+}
+
+absl::StatusOr<v1::Certificate> CertificateApi::ImportOrRefuse(
+    const v1::ImportCertificateRequest& request, const CallInfo& call) {
   CF_RETURN_IF_ERROR(ValidateResourceName("name", request.name()));
   CF_RETURN_IF_ERROR(ValidateRequestId("request_id", request.request_id()));
   if (request.chain_pem().size() > config_.max_chain_pem_bytes) {
@@ -239,6 +257,13 @@ absl::StatusOr<v1::Certificate> CertificateApi::ImportCertificate(
               CF_RETURN_IF_ERROR(storage::RequestIdRepository::Complete(
                   tx, request_id, added.id, added.version.version));
             }
+            CF_RETURN_IF_ERROR(storage::AuditRepository::Append(
+                tx, {AuditEventFor(
+                        call, kImportMethod, CertificateResource(added.name),
+                        request_id, absl::OkStatus(),
+                        absl::StrCat("imported version ", added.version.version,
+                                     " sha256 ",
+                                     added.version.sha256_fingerprint))}));
             return added;
           }));
   LogInfo(absl::StrCat("imported certificate name=", stored.name,
@@ -248,7 +273,18 @@ absl::StatusOr<v1::Certificate> CertificateApi::ImportCertificate(
 }
 
 absl::StatusOr<v1::Operation> CertificateApi::IssueCertificate(
-    const v1::IssueCertificateRequest& request) {
+    const v1::IssueCertificateRequest& request, const CallInfo& call) {
+  absl::StatusOr<v1::Operation> result = IssueOrRefuse(request, call);
+  if (!result.ok()) {
+    RecordRefusedCall(db_, call, kIssueMethod,
+                      CertificateResource(request.name()), request.request_id(),
+                      result.status());
+  }
+  return result;
+}
+
+absl::StatusOr<v1::Operation> CertificateApi::IssueOrRefuse(
+    const v1::IssueCertificateRequest& request, const CallInfo& call) {
   CF_RETURN_IF_ERROR(ValidateRequestId("request_id", request.request_id()));
   CF_ASSIGN_OR_RETURN(storage::NewJob job, IssueJob(request));
 
@@ -257,15 +293,30 @@ absl::StatusOr<v1::Operation> CertificateApi::IssueCertificate(
       model::Job queued,
       enqueuer_.Enqueue(
           {std::move(job), request.request_id(), kIssueMethod,
-           pki::Sha256Hex(absl::StrCat(kIssueMethod, "\n",
-                                       request.SerializeAsString()))}));
+           pki::Sha256Hex(
+               absl::StrCat(kIssueMethod, "\n", request.SerializeAsString())),
+           AuditEventFor(call, kIssueMethod,
+                         CertificateResource(request.name()),
+                         request.request_id(), absl::OkStatus(), "queued")}));
   notifier_.JobsEnqueued();
   return operations_.ToOperation(queued);
 }
 
 absl::StatusOr<v1::BatchIssueCertificatesResponse>
 CertificateApi::BatchIssueCertificates(
-    const v1::BatchIssueCertificatesRequest& request) {
+    const v1::BatchIssueCertificatesRequest& request, const CallInfo& call) {
+  absl::StatusOr<v1::BatchIssueCertificatesResponse> result =
+      BatchIssueOrRefuse(request, call);
+  if (!result.ok()) {
+    RecordRefusedCall(db_, call, kBatchIssueMethod, "", request.request_id(),
+                      result.status());
+  }
+  return result;
+}
+
+absl::StatusOr<v1::BatchIssueCertificatesResponse>
+CertificateApi::BatchIssueOrRefuse(
+    const v1::BatchIssueCertificatesRequest& request, const CallInfo& call) {
   CF_RETURN_IF_ERROR(ValidateRequestId("request_id", request.request_id()));
   if (request.requests().empty()) {
     return absl::InvalidArgumentError(
@@ -301,6 +352,12 @@ CertificateApi::BatchIssueCertificates(
   const std::string& request_id = request.request_id();
   const std::string digest = pki::Sha256Hex(
       absl::StrCat(kBatchIssueMethod, "\n", request.SerializeAsString()));
+  std::string batch_summary =
+      absl::StrCat("queued ", payload.items.size(), " certificates:");
+  for (const model::IssueJobPayload& item : payload.items) {
+    absl::StrAppend(&batch_summary, " ", item.name);
+    if (batch_summary.size() > 512) break;  // AuditEventFor cuts it anyway
+  }
   CF_ASSIGN_OR_RETURN(
       model::Job queued,
       db_.RunInTransaction<model::Job>(
@@ -326,6 +383,11 @@ CertificateApi::BatchIssueCertificates(
               CF_RETURN_IF_ERROR(storage::RequestIdRepository::Complete(
                   tx, request_id, absl::StrCat(queued.front().id), 0));
             }
+            CF_RETURN_IF_ERROR(storage::AuditRepository::Append(
+                tx,
+                {AuditEventFor(call, kBatchIssueMethod,
+                               OperationApi::OperationName(queued.front().id),
+                               request_id, absl::OkStatus(), batch_summary)}));
             return queued.front();
           }));
   notifier_.JobsEnqueued();

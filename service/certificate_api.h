@@ -10,6 +10,7 @@
 #include "issuers/certificate_authorities.h"
 #include "model/issue_job.h"
 #include "pki/key_envelope.h"
+#include "service/call_info.h"
 #include "service/group_enqueuer.h"
 #include "service/operation_api.h"
 #include "storage/database.h"
@@ -37,17 +38,22 @@ class CertificateApi {
                  OperationApi& operations, storage::JobNotifier& notifier,
                  CertificateApiConfig config = {});
 
+  // The mutating calls record an audit event for `call`'s actor: with the
+  // change, in its transaction, or (refused or failed) on its own. A
+  // repeated request_id that returns the first result records nothing.
+
   // See certferry.v1.CertificateService.ImportCertificate for the contract.
   absl::StatusOr<v1::Certificate> ImportCertificate(
-      const v1::ImportCertificateRequest& request);
+      const v1::ImportCertificateRequest& request, const CallInfo& call = {});
 
   // See certferry.v1.CertificateService.IssueCertificate.
   absl::StatusOr<v1::Operation> IssueCertificate(
-      const v1::IssueCertificateRequest& request);
+      const v1::IssueCertificateRequest& request, const CallInfo& call = {});
 
   // See certferry.v1.CertificateService.BatchIssueCertificates.
   absl::StatusOr<v1::BatchIssueCertificatesResponse> BatchIssueCertificates(
-      const v1::BatchIssueCertificatesRequest& request);
+      const v1::BatchIssueCertificatesRequest& request,
+      const CallInfo& call = {});
 
   // See certferry.v1.CertificateService.GetCertificate.
   absl::StatusOr<v1::Certificate> GetCertificate(
@@ -58,6 +64,14 @@ class CertificateApi {
       const v1::ListCertificatesRequest& request);
 
  private:
+  // The mutating calls without the audit event of a refusal.
+  absl::StatusOr<v1::Certificate> ImportOrRefuse(
+      const v1::ImportCertificateRequest& request, const CallInfo& call);
+  absl::StatusOr<v1::Operation> IssueOrRefuse(
+      const v1::IssueCertificateRequest& request, const CallInfo& call);
+  absl::StatusOr<v1::BatchIssueCertificatesResponse> BatchIssueOrRefuse(
+      const v1::BatchIssueCertificatesRequest& request, const CallInfo& call);
+
   // Validates an issue request (all but request_id) and builds its job.
   absl::StatusOr<storage::NewJob> IssueJob(
       const v1::IssueCertificateRequest& request);

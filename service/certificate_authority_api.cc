@@ -4,14 +4,20 @@
 #include "common/status_macros.h"
 #include "pki/digest.h"
 #include "pki/key_generation.h"
+#include "service/audit_trail.h"
 #include "service/proto_convert.h"
 #include "service/validation.h"
+#include "storage/audit_repository.h"
 #include "storage/request_id_repository.h"
 
 namespace certferry::service {
 namespace {
 
 constexpr char kCreateMethod[] = "CreateCertificateAuthority";
+
+std::string AuthorityResource(absl::string_view name) {
+  return absl::StrCat("certificate_authorities/", name);
+}
 
 v1::CertificateAuthority ToProto(const model::CertificateAuthority& ca) {
   v1::CertificateAuthority out;
@@ -34,7 +40,22 @@ v1::CertificateAuthority ToProto(const model::CertificateAuthority& ca) {
 
 absl::StatusOr<v1::CertificateAuthority>
 CertificateAuthorityApi::CreateCertificateAuthority(
-    const v1::CreateCertificateAuthorityRequest& request) {
+    const v1::CreateCertificateAuthorityRequest& request,
+    const CallInfo& call) {
+  absl::StatusOr<v1::CertificateAuthority> result =
+      CreateOrRefuse(request, call);
+  if (!result.ok()) {
+    RecordRefusedCall(db_, call, kCreateMethod,
+                      AuthorityResource(request.name()), request.request_id(),
+                      result.status());
+  }
+  return result;
+}
+
+absl::StatusOr<v1::CertificateAuthority>
+CertificateAuthorityApi::CreateOrRefuse(
+    const v1::CreateCertificateAuthorityRequest& request,
+    const CallInfo& call) {
   CF_RETURN_IF_ERROR(ValidateResourceName("name", request.name()));
   CF_RETURN_IF_ERROR(ValidateRequestId("request_id", request.request_id()));
   if (request.common_name().size() > 64) {
@@ -77,7 +98,18 @@ CertificateAuthorityApi::CreateCertificateAuthority(
       return ToProto(ca);
     }
   }
-  CF_ASSIGN_OR_RETURN(model::CertificateAuthority ca, cas_.Create(params));
+  CF_ASSIGN_OR_RETURN(
+      model::CertificateAuthority ca,
+      cas_.Create(params, [&](storage::Transaction& tx,
+                              const model::CertificateAuthority& created) {
+        return storage::AuditRepository::Append(
+            tx, {AuditEventFor(
+                    call, kCreateMethod, AuthorityResource(created.name),
+                    request_id, absl::OkStatus(),
+                    absl::StrCat("created ", created.id, " subject ",
+                                 created.subject,
+                                 created.is_default ? " (default)" : ""))});
+      }));
   if (!request_id.empty()) {
     // Recorded after the fact: a retry racing this one gets ALREADY_EXISTS
     // for the name instead of the CA, which names the problem too.

@@ -1,5 +1,6 @@
 #include "service/certificate_service.h"
 
+#include "service/call_context.h"
 #include "service/grpc_reply.h"
 
 namespace certferry::service {
@@ -7,20 +8,20 @@ namespace certferry::service {
 grpc::Status CertificateServiceImpl::ImportCertificate(
     grpc::ServerContext* context, const v1::ImportCertificateRequest* request,
     v1::Certificate* response) {
-  return Reply(api_.ImportCertificate(*request), response);
+  return Reply(api_.ImportCertificate(*request, CallInfoFrom(*context)), response);
 }
 
 grpc::Status CertificateServiceImpl::IssueCertificate(
     grpc::ServerContext* context, const v1::IssueCertificateRequest* request,
     v1::Operation* response) {
-  return Reply(api_.IssueCertificate(*request), response);
+  return Reply(api_.IssueCertificate(*request, CallInfoFrom(*context)), response);
 }
 
 grpc::Status CertificateServiceImpl::BatchIssueCertificates(
     grpc::ServerContext* context,
     const v1::BatchIssueCertificatesRequest* request,
     v1::BatchIssueCertificatesResponse* response) {
-  return Reply(api_.BatchIssueCertificates(*request), response);
+  return Reply(api_.BatchIssueCertificates(*request, CallInfoFrom(*context)), response);
 }
 
 grpc::Status CertificateServiceImpl::GetCertificate(

@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "service/operation_api.h"
 #include "storage/request_id_repository.h"
 
 namespace certferry::service {
@@ -131,11 +132,17 @@ absl::Status GroupEnqueuer::RunBatchOnce(
         CF_ASSIGN_OR_RETURN(std::vector<model::Job> queued,
                             storage::JobRepository::EnqueueMany(tx, jobs));
         std::vector<storage::RequestIdRepository::CompletedRequest> records;
+        std::vector<storage::NewAuditEvent> audit_events;
         for (size_t k = 0; k < new_items.size(); ++k) {
           const Request& r = batch[new_items[k]]->request;
           if (!r.request_id.empty()) {
             records.push_back({r.request_id, r.method, r.request_sha256,
                                absl::StrCat(queued[k].id), 0});
+          }
+          if (r.audit) {
+            audit_events.push_back(*r.audit);
+            absl::StrAppend(&audit_events.back().summary, " ",
+                            OperationApi::OperationName(queued[k].id));
           }
           results[new_items[k]] = std::move(queued[k]);
         }
@@ -160,7 +167,8 @@ absl::Status GroupEnqueuer::RunBatchOnce(
             results[replayed_items[k]] = it->second;
           }
         }
-        return absl::OkStatus();
+        // Last: the chain head's lock is held until commit.
+        return storage::AuditRepository::Append(tx, audit_events);
       });
   return status;
 }

@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "model/job.h"
+#include "storage/audit_repository.h"
 #include "storage/database.h"
 #include "storage/job_repository.h"
 
@@ -31,6 +32,11 @@ class GroupEnqueuer {
     std::string request_id;
     std::string method;
     std::string request_sha256;
+    // Optional audit event, appended in the batch's transaction (one
+    // Append for the batch) when this call queues a new job, with
+    // " operations/<job id>" added to its summary. Nothing is recorded for
+    // a replayed request_id or a refusal: the caller records refusals.
+    std::optional<storage::NewAuditEvent> audit;
   };
 
   // `db` must outlive this object. At most `max_batch` calls per transaction.

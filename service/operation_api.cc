@@ -7,13 +7,16 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
+#include "service/audit_trail.h"
 #include "service/proto_convert.h"
+#include "storage/audit_repository.h"
 #include "storage/job_repository.h"
 
 namespace certferry::service {
 namespace {
 
 constexpr absl::string_view kPrefix = "operations/";
+constexpr char kCancelMethod[] = "CancelOperation";
 
 v1::OperationState StateToProto(model::JobState state) {
   switch (state) {
@@ -180,13 +183,34 @@ absl::StatusOr<v1::ListOperationsResponse> OperationApi::ListOperations(
 }
 
 absl::StatusOr<v1::Operation> OperationApi::CancelOperation(
-    const v1::CancelOperationRequest& request) {
+    const v1::CancelOperationRequest& request, const CallInfo& call) {
+  absl::StatusOr<v1::Operation> result = CancelOrRefuse(request, call);
+  if (!result.ok()) {
+    RecordRefusedCall(db_, call, kCancelMethod, request.name(), "",
+                      result.status());
+  }
+  return result;
+}
+
+absl::StatusOr<v1::Operation> OperationApi::CancelOrRefuse(
+    const v1::CancelOperationRequest& request, const CallInfo& call) {
   CF_ASSIGN_OR_RETURN(int64_t id, ParseName(request.name()));
-  CF_ASSIGN_OR_RETURN(model::Job job,
-                      db_.RunInTransaction<model::Job>(
-                          "cancel_operation", [&](storage::Transaction& tx) {
-                            return storage::JobRepository::Cancel(tx, id);
-                          }));
+  CF_ASSIGN_OR_RETURN(
+      model::Job job,
+      db_.RunInTransaction<model::Job>(
+          "cancel_operation",
+          [&](storage::Transaction& tx) -> absl::StatusOr<model::Job> {
+            CF_ASSIGN_OR_RETURN(model::Job cancelled,
+                                storage::JobRepository::Cancel(tx, id));
+            // A queued job ends now, a running one is only asked to stop,
+            // a finished one stays as it was: the state after tells which.
+            std::string summary = absl::StrCat(
+                cancelled.kind, " now ", model::JobStateName(cancelled.state));
+            CF_RETURN_IF_ERROR(storage::AuditRepository::Append(
+                tx, {AuditEventFor(call, kCancelMethod, OperationName(id), "",
+                                   absl::OkStatus(), summary)}));
+            return cancelled;
+          }));
   return ToOperation(job);
 }
 

@@ -13,6 +13,7 @@
 #include "certferry/v1/operations.pb.h"
 #include "google/protobuf/any.pb.h"
 #include "model/job.h"
+#include "service/call_info.h"
 #include "storage/database.h"
 
 namespace certferry::service {
@@ -39,8 +40,10 @@ class OperationApi {
       const v1::GetOperationRequest& request);
   absl::StatusOr<v1::ListOperationsResponse> ListOperations(
       const v1::ListOperationsRequest& request);
+  // Records an audit event for `call`'s actor: in the cancelling
+  // transaction, or (refused) on its own.
   absl::StatusOr<v1::Operation> CancelOperation(
-      const v1::CancelOperationRequest& request);
+      const v1::CancelOperationRequest& request, const CallInfo& call = {});
   // Never blocks past `call_deadline` (the RPC's deadline).
   absl::StatusOr<v1::Operation> WaitOperation(
       const v1::WaitOperationRequest& request, absl::Time call_deadline);
@@ -52,6 +55,8 @@ class OperationApi {
 
  private:
   absl::StatusOr<model::Job> LoadJob(const std::string& name);
+  absl::StatusOr<v1::Operation> CancelOrRefuse(
+      const v1::CancelOperationRequest& request, const CallInfo& call);
 
   storage::Database& db_;
   OperationApiConfig config_;

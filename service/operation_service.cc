@@ -1,5 +1,6 @@
 #include "service/operation_service.h"
 
+#include "service/call_context.h"
 #include "service/grpc_reply.h"
 
 namespace certferry::service {
@@ -19,7 +20,7 @@ grpc::Status OperationServiceImpl::ListOperations(
 grpc::Status OperationServiceImpl::CancelOperation(
     grpc::ServerContext* context, const v1::CancelOperationRequest* request,
     v1::Operation* response) {
-  return Reply(api_.CancelOperation(*request), response);
+  return Reply(api_.CancelOperation(*request, CallInfoFrom(*context)), response);
 }
 
 grpc::Status OperationServiceImpl::WaitOperation(
@@ -32,7 +33,7 @@ grpc::Status CertificateAuthorityServiceImpl::CreateCertificateAuthority(
     grpc::ServerContext* context,
     const v1::CreateCertificateAuthorityRequest* request,
     v1::CertificateAuthority* response) {
-  return Reply(api_.CreateCertificateAuthority(*request), response);
+  return Reply(api_.CreateCertificateAuthority(*request, CallInfoFrom(*context)), response);
 }
 
 grpc::Status CertificateAuthorityServiceImpl::GetCertificateAuthority(

@@ -66,9 +66,20 @@ v1::Target ToProto(const model::Target& t) {
   out.set_name(t.name);
   out.set_kind(t.kind);
   if (t.kind == "file") {
-    absl::StatusOr<v1::FileTargetConfig> file =
-        FileConfigFromJson(t.config_json);
-    if (file.ok()) *out.mutable_file() = *std::move(file);
+    absl::StatusOr<targets::FileTargetConfig> file =
+        targets::FileTargetConfigFromJson(t.config_json);
+    if (file.ok()) {
+      v1::FileTargetConfig* f = out.mutable_file();
+      f->set_directory(file->directory);
+      f->set_chain_file(file->chain_file);
+      f->set_key_file(file->key_file);
+      f->set_owner(file->owner);
+      f->set_group(file->group);
+      for (const auto& arg : file->check_command) f->add_check_command(arg);
+      for (const auto& arg : file->reload_command) f->add_reload_command(arg);
+      f->mutable_command_timeout()->set_seconds(
+          absl::ToInt64Seconds(file->reload_timeout));
+    }
   }
   for (const std::string& d : t.domains) out.add_domains(d);
   if (!t.verify_host.empty()) {

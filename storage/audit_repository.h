@@ -6,6 +6,13 @@
 // chain head's row lock for the rest of the transaction, so events are
 // chained in commit order; append in the transaction whose change the event
 // records, so both commit or neither. Stateless and thread-safe.
+//
+// Ids are gapless (assigned under the head lock, 1, 2, ...) and each
+// event's time is the database clock read under the lock; both are covered
+// by the hash: hash = hex SHA-256 of "certferry.audit.v1\n" followed by
+// `<decimal length>:<bytes>\n` for previous_hash, id, time (microseconds
+// since the Unix epoch), actor, action, resource, request_id, outcome and
+// summary.
 
 #include <cstdint>
 #include <optional>
@@ -52,14 +59,27 @@ struct AuditVerification {
 
 class AuditRepository {
  public:
-  // Appends `events` in order, chained after the current head.
+  // Appends `events` in order, chained after the current head, in one
+  // round trip after the head lock (events of one call share a time). An
+  // empty list does nothing and takes no lock. The lock is held until `tx`
+  // ends: append as late in the transaction as possible.
   static absl::Status Append(Transaction& tx,
                              const std::vector<NewAuditEvent>& events);
-  // Newest first.
+  // Up to query.page_size events matching the filters (since inclusive,
+  // until exclusive), newest (highest id) first, below query.before_id.
   static absl::StatusOr<std::vector<AuditEvent>> List(Transaction& tx,
                                                       const AuditQuery& query);
-  // Walks the whole chain in order, a page at a time.
+  // Walks the chain in id order up to the head as it is at the start, a
+  // page at a time, recomputing every hash. Reports the first event that is
+  // changed, missing (at the event after the gap) or unlinked, and removal
+  // of the newest events (at the first missing id). Takes no locks.
   static absl::StatusOr<AuditVerification> Verify(Transaction& tx);
+
+  // The previous_hash of the first event: 64 zeros.
+  static const std::string& GenesisHash();
+  // The hash an event with these values must carry (see above).
+  static std::string ComputeHash(const std::string& previous_hash, int64_t id,
+                                 absl::Time time, const NewAuditEvent& event);
 };
 
 }  // namespace certferry::storage

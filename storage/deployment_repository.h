@@ -82,7 +82,8 @@ class DeploymentRepository {
   static absl::StatusOr<std::vector<model::Deployment>> ListDeployments(
       Transaction& tx, const DeploymentQuery& query);
   // Deployments of the target after `deployment_id` that changed it or may
-  // still (queued, running, succeeded, rolled back).
+  // still: not failed ones, and not a rolled-back deployment together with
+  // the rollback that undid it.
   static absl::StatusOr<std::vector<int64_t>> LaterDeployments(
       Transaction& tx, const std::string& target_id, int64_t deployment_id);
 

@@ -29,6 +29,18 @@ std::string TokenArray(const std::vector<LeaseRef>& leases) {
   return ArrayLiteral(leases, [](const LeaseRef& l) { return l.lease_token; });
 }
 
+// Rows of (id, state, kind) from a completion's RETURNING.
+void AppendOutcomes(const pqxx::result& rows,
+                    std::vector<JobOutcome>* outcomes) {
+  if (outcomes == nullptr) return;
+  for (const auto& row : rows) {
+    outcomes->push_back({row[0].as<int64_t>(),
+                         model::JobStateFromName(row[1].as<std::string>())
+                             .value_or(model::JobState::kQueued),
+                         row[2].as<std::string>()});
+  }
+}
+
 std::optional<absl::Time> OptionalMicros(const pqxx::field& field) {
   if (field.is_null()) return std::nullopt;
   return FromEpochMicros(field);
@@ -178,7 +190,8 @@ absl::StatusOr<std::vector<int64_t>> JobRepository::LockLeased(
 }
 
 absl::StatusOr<int> JobRepository::CompleteSucceeded(
-    Transaction& tx, const std::vector<JobSuccess>& results) {
+    Transaction& tx, const std::vector<JobSuccess>& results,
+    std::vector<JobOutcome>* outcomes) {
   if (results.empty()) return 0;
   std::vector<LeaseRef> leases;
   std::vector<std::string> payloads;
@@ -186,15 +199,16 @@ absl::StatusOr<int> JobRepository::CompleteSucceeded(
     leases.push_back(r.lease);
     payloads.push_back(r.result_json.empty() ? "{}" : r.result_json);
   }
-  return static_cast<int>(
-      tx.pqxx()
-          .exec_prepared(queries::kCompleteJobsSucceeded.name, IdArray(leases),
-                         TokenArray(leases), ToTextArrayLiteral(payloads))
-          .size());
+  const pqxx::result rows = tx.pqxx().exec_prepared(
+      queries::kCompleteJobsSucceeded.name, IdArray(leases), TokenArray(leases),
+      ToTextArrayLiteral(payloads));
+  AppendOutcomes(rows, outcomes);
+  return static_cast<int>(rows.size());
 }
 
 absl::StatusOr<int> JobRepository::CompleteFailed(
-    Transaction& tx, const std::vector<JobFailure>& failures) {
+    Transaction& tx, const std::vector<JobFailure>& failures,
+    std::vector<JobOutcome>* outcomes) {
   if (failures.empty()) return 0;
   std::vector<LeaseRef> leases;
   std::vector<std::string> errors;
@@ -206,20 +220,17 @@ absl::StatusOr<int> JobRepository::CompleteFailed(
     return ArrayLiteral(
         failures, [&](const JobFailure& f) { return (f.*member) ? "t" : "f"; });
   };
-  return static_cast<int>(
-      tx.pqxx()
-          .exec_prepared(
-              queries::kCompleteJobsFailed.name, IdArray(leases),
-              TokenArray(leases),
-              ArrayLiteral(failures,
-                           [](const JobFailure& f) {
-                             return absl::ToInt64Milliseconds(f.retry_delay);
-                           }),
-              ToTextArrayLiteral(errors),
-              ArrayLiteral(failures,
-                           [](const JobFailure& f) { return f.error_code; }),
-              bools(&JobFailure::permanent), bools(&JobFailure::cancelled))
-          .size());
+  const pqxx::result rows = tx.pqxx().exec_prepared(
+      queries::kCompleteJobsFailed.name, IdArray(leases), TokenArray(leases),
+      ArrayLiteral(failures,
+                   [](const JobFailure& f) {
+                     return absl::ToInt64Milliseconds(f.retry_delay);
+                   }),
+      ToTextArrayLiteral(errors),
+      ArrayLiteral(failures, [](const JobFailure& f) { return f.error_code; }),
+      bools(&JobFailure::permanent), bools(&JobFailure::cancelled));
+  AppendOutcomes(rows, outcomes);
+  return static_cast<int>(rows.size());
 }
 
 absl::StatusOr<int> JobRepository::Release(

@@ -63,6 +63,13 @@ struct JobFailure {
   absl::Duration retry_delay;
 };
 
+// A job's state after a completion changed it.
+struct JobOutcome {
+  int64_t id = 0;
+  model::JobState state = model::JobState::kQueued;
+  std::string kind;
+};
+
 struct JobListQuery {
   int page_size = 50;
   int64_t before_id = 0;  // keyset cursor: ids strictly below; 0 = newest
@@ -110,10 +117,14 @@ class JobRepository {
   static absl::StatusOr<std::vector<int64_t>> LockLeased(
       Transaction& tx, const std::vector<LeaseRef>& leases);
 
+  // With `outcomes`, appends the id, new state and kind of every job that
+  // changed (for the audit log of job outcomes).
   static absl::StatusOr<int> CompleteSucceeded(
-      Transaction& tx, const std::vector<JobSuccess>& results);
+      Transaction& tx, const std::vector<JobSuccess>& results,
+      std::vector<JobOutcome>* outcomes = nullptr);
   static absl::StatusOr<int> CompleteFailed(
-      Transaction& tx, const std::vector<JobFailure>& failures);
+      Transaction& tx, const std::vector<JobFailure>& failures,
+      std::vector<JobOutcome>* outcomes = nullptr);
 
   // Puts running jobs back in the queue without counting the attempt.
   static absl::StatusOr<int> Release(Transaction& tx,

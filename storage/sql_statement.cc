@@ -1,5 +1,6 @@
 #include "storage/sql_statement.h"
 
+#include "storage/queries/audit_queries.h"
 #include "storage/queries/certificate_authority_queries.h"
 #include "storage/queries/certificate_queries.h"
 #include "storage/queries/deployment_queries.h"
@@ -61,6 +62,11 @@ const std::vector<SqlStatement>& AllSqlStatements() {
       queries::kRecordPrevious,
       queries::kSetDeploymentState,
       queries::kFindVersionByFingerprint,
+      queries::kLockAuditChainHead,
+      queries::kAppendAuditEvents,
+      queries::kListAuditEvents,
+      queries::kScanAuditEvents,
+      queries::kGetAuditChainHead,
   };
   return *kAll;
 }

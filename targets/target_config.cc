@@ -16,8 +16,7 @@ std::string FileTargetConfigToJson(const FileTargetConfig& c) {
               {"group", c.group},
               {"checkCommand", c.check_command},
               {"reloadCommand", c.reload_command},
-              {"commandTimeoutSeconds",
-               absl::ToInt64Seconds(c.reload_timeout)}}
+              {"commandTimeoutSeconds", absl::ToInt64Seconds(c.reload_timeout)}}
       .dump();
 }
 
@@ -60,9 +59,9 @@ absl::StatusOr<FileTargetConfig> FileTargetConfigFromJson(
 absl::StatusOr<std::unique_ptr<DeployTarget>> MakeDeployTarget(
     const model::Target& target) {
   if (target.kind != "file") {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "target ", target.name, ": kind '", target.kind,
-        "' is not supported by this certferryd"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("target ", target.name, ": kind '", target.kind,
+                     "' is not supported by this certferryd"));
   }
   absl::StatusOr<FileTargetConfig> config =
       FileTargetConfigFromJson(target.config_json);
@@ -70,10 +69,9 @@ absl::StatusOr<std::unique_ptr<DeployTarget>> MakeDeployTarget(
   absl::StatusOr<std::unique_ptr<FileTarget>> file =
       FileTarget::Create(*std::move(config));
   if (!file.ok()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("target ", target.name,
-                     ": its configuration is not valid here: ",
-                     file.status().message()));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "target ", target.name,
+        ": its configuration is not valid here: ", file.status().message()));
   }
   return std::unique_ptr<DeployTarget>(*std::move(file));
 }

@@ -108,6 +108,12 @@ class JobHandler {
     (void)effects;
     return absl::UnimplementedError("this job kind sets no effects");
   }
+
+  // True for kinds whose terminal outcomes (succeeded, failed, cancelled by
+  // a worker) the runner records in the audit log, in the transaction that
+  // records the outcome. Off by default: high-volume internal kinds would
+  // serialise their completions on the audit chain's lock.
+  virtual bool audited() const { return false; }
 };
 
 }  // namespace certferry::workers

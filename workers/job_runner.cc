@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "storage/audit_repository.h"
 #include "storage/job_notifications.h"
 #include "workers/backoff.h"
 
@@ -233,8 +234,9 @@ void JobRunner::RunOne(RunningJob& running, absl::BitGen& random) {
   }
 }
 
-absl::Status JobRunner::CommitSuccesses(storage::Transaction& tx,
-                                        std::vector<Success>& successes) {
+absl::Status JobRunner::CommitSuccesses(
+    storage::Transaction& tx, std::vector<Success>& successes,
+    std::vector<storage::JobOutcome>& outcomes) {
   std::vector<storage::LeaseRef> with_effects;
   for (const Success& s : successes) {
     if (s.effect != nullptr) with_effects.push_back(s.done.lease);
@@ -257,7 +259,38 @@ absl::Status JobRunner::CommitSuccesses(storage::Transaction& tx,
   std::vector<storage::JobSuccess> done;
   done.reserve(successes.size());
   for (const Success& s : successes) done.push_back(s.done);
-  return storage::JobRepository::CompleteSucceeded(tx, done).status();
+  return storage::JobRepository::CompleteSucceeded(tx, done, &outcomes)
+      .status();
+}
+
+absl::Status JobRunner::AuditOutcomes(
+    storage::Transaction& tx, const std::vector<storage::JobOutcome>& outcomes,
+    const std::vector<storage::JobFailure>& failures) {
+  std::vector<storage::NewAuditEvent> events;
+  for (const storage::JobOutcome& outcome : outcomes) {
+    if (!model::IsTerminal(outcome.state)) continue;  // will be retried
+    auto handler = handlers_.find(outcome.kind);
+    if (handler == handlers_.end() || !handler->second->audited()) continue;
+    storage::NewAuditEvent event;
+    event.actor = "system";
+    event.action = absl::StrCat("job.", model::JobStateName(outcome.state));
+    event.resource = absl::StrCat("operations/", outcome.id);
+    event.summary = outcome.kind;
+    event.outcome = "ok";
+    if (outcome.state != model::JobState::kSucceeded) {
+      auto failure = std::find_if(failures.begin(), failures.end(),
+                                  [&](const storage::JobFailure& f) {
+                                    return f.lease.id == outcome.id;
+                                  });
+      const absl::StatusCode code =
+          failure == failures.end()
+              ? absl::StatusCode::kUnknown
+              : static_cast<absl::StatusCode>(failure->error_code);
+      event.outcome = absl::StatusCodeToString(code);
+    }
+    events.push_back(std::move(event));
+  }
+  return storage::AuditRepository::Append(tx, events);
 }
 
 storage::JobFailure JobRunner::FailureOfEffect(const Success& success,
@@ -320,8 +353,12 @@ JobRunner::ChunkOutcome JobRunner::FlushCompletionChunk() {
   if (successes.empty() && failures.empty()) return ChunkOutcome::kNothing;
   auto commit_all = [&] {
     return db_.RunInTransaction("complete_jobs", [&](storage::Transaction& tx) {
-      CF_RETURN_IF_ERROR(CommitSuccesses(tx, successes));
-      return storage::JobRepository::CompleteFailed(tx, failures).status();
+      std::vector<storage::JobOutcome> outcomes;
+      CF_RETURN_IF_ERROR(CommitSuccesses(tx, successes, outcomes));
+      CF_RETURN_IF_ERROR(
+          storage::JobRepository::CompleteFailed(tx, failures, &outcomes)
+              .status());
+      return AuditOutcomes(tx, outcomes, failures);
     });
   };
   absl::Status status = commit_all();
@@ -341,7 +378,9 @@ JobRunner::ChunkOutcome JobRunner::FlushCompletionChunk() {
       std::vector<Success> single{s};
       absl::Status alone =
           db_.RunInTransaction("complete_job", [&](storage::Transaction& tx) {
-            return CommitSuccesses(tx, single);
+            std::vector<storage::JobOutcome> outcomes;
+            CF_RETURN_IF_ERROR(CommitSuccesses(tx, single, outcomes));
+            return AuditOutcomes(tx, outcomes, {});
           });
       if (!alone.ok()) {
         LogWarning(

@@ -100,8 +100,14 @@ class JobRunner {
   ChunkOutcome FlushCompletionChunk();
   // Writes the effects of `successes` whose lease is still held, then marks
   // them succeeded, in `tx`.
+  // Appends the outcome of every job that changed to `outcomes`.
   absl::Status CommitSuccesses(storage::Transaction& tx,
-                               std::vector<Success>& successes);
+                               std::vector<Success>& successes,
+                               std::vector<storage::JobOutcome>& outcomes);
+  // One audit event per terminal outcome of an audited kind, in one Append.
+  absl::Status AuditOutcomes(storage::Transaction& tx,
+                             const std::vector<storage::JobOutcome>& outcomes,
+                             const std::vector<storage::JobFailure>& failures);
   storage::JobFailure FailureOfEffect(const Success& success,
                                       const absl::Status& status);
   void ReleaseJobs(const std::vector<storage::LeaseRef>& leases);

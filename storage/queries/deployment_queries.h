@@ -115,11 +115,14 @@ inline constexpr SqlStatement kListDeployments{
 #undef CERTFERRY_DEPLOYMENT_COLUMNS
 
 // The target's deployments after $2 that changed it or may still change
-// it (failed ones left it as it was).
+// it. Failed ones left it as it was; a rolled-back deployment and the
+// succeeded rollback that undid it cancel out.
 inline constexpr SqlStatement kLaterDeploymentsOfTarget{
     "later_deployments_of_target", R"sql(
 SELECT id FROM deployments
-WHERE target_id = $1::uuid AND id > $2 AND state <> 'failed'
+WHERE target_id = $1::uuid AND id > $2
+  AND state NOT IN ('failed', 'rolled_back')
+  AND NOT (kind = 'rollback' AND state = 'succeeded' AND rolls_back_id > $2)
 ORDER BY id)sql"};
 
 inline constexpr SqlStatement kRecordPrevious{"record_previous", R"sql(

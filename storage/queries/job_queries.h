@@ -73,7 +73,7 @@ SET state = 'succeeded', result = r.result::jsonb, progress = '',
     finished_at = now(), updated_at = now()
 FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS r(id, token, result)
 WHERE j.id = r.id AND j.lease_token = r.token
-RETURNING j.id)sql"};
+RETURNING j.id, j.state, j.kind)sql"};
 
 // Locks the jobs whose lease is still the given token, for writing their
 // effects in the transaction that completes them.
@@ -104,7 +104,7 @@ SET state = CASE WHEN r.cancelled THEN 'cancelled'
     updated_at = now()
 FROM r
 WHERE j.id = r.id AND j.lease_token = r.token
-RETURNING j.id, j.state)sql"};
+RETURNING j.id, j.state, j.kind)sql"};
 
 // Hands jobs back untouched (graceful shutdown): the attempt is not counted.
 inline constexpr SqlStatement kReleaseJobs{"release_jobs", R"sql(

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "certferry/v1/audit.grpc.pb.h"
 #include "certferry/v1/certificate_service.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.h"
@@ -350,6 +351,52 @@ TEST_F(CertferrydTest, CliImportsGetsAndListsCertificates) {
   ASSERT_THAT(bad, IsOk());
   EXPECT_EQ(bad->exit_code, 1);
   EXPECT_THAT(bad->output, HasSubstr("INVALID_ARGUMENT: id:"));
+}
+
+TEST_F(CertferrydTest, AuditLogNamesTheCallerAndVerifiesFromTheCli) {
+  testing::TestChain chain = testing::MakeChain({"audit.example.com"});
+  v1::ImportCertificateRequest request;
+  request.set_name("audit-e2e");
+  request.set_chain_pem(chain.fullchain_pem());
+  request.set_private_key_pem(chain.leaf.key.private_key_pem);
+  imported_keys_->push_back(chain.leaf.key.private_key_pem);
+  v1::Certificate out;
+  {
+    grpc::ClientContext context;
+    Deadline(&context);
+    context.AddMetadata("x-certferry-actor", "deploy-bot@team-a");
+    ASSERT_TRUE(stub_->ImportCertificate(&context, request, &out).ok());
+  }
+  {
+    grpc::ClientContext context;  // no actor metadata: the peer is recorded
+    Deadline(&context);
+    ASSERT_TRUE(stub_->ImportCertificate(&context, request, &out).ok());
+  }
+
+  auto audit = v1::AuditService::NewStub(channel_);
+  v1::ListAuditEventsRequest list;
+  list.set_resource("certificates/audit-e2e");
+  v1::ListAuditEventsResponse events;
+  grpc::ClientContext context;
+  Deadline(&context);
+  ASSERT_TRUE(audit->ListAuditEvents(&context, list, &events).ok());
+  ASSERT_EQ(events.events_size(), 2);
+  EXPECT_THAT(events.events(0).actor(), ::testing::StartsWith("peer:"));
+  EXPECT_EQ(events.events(1).actor(), "deploy-bot@team-a");
+
+  auto listed = testing::RunProgram(
+      {CERTFERRY_CLI_PATH, "--server", daemon_->address(), "audit", "list",
+       "--resource", "certificates/audit-e2e", "--limit", "5"});
+  ASSERT_THAT(listed, IsOk());
+  ASSERT_EQ(listed->exit_code, 0) << listed->output;
+  EXPECT_THAT(listed->output, HasSubstr("deploy-bot@team-a"));
+  EXPECT_THAT(listed->output, HasSubstr("ImportCertificate"));
+
+  auto verified = testing::RunProgram(
+      {CERTFERRY_CLI_PATH, "--server", daemon_->address(), "audit", "verify"});
+  ASSERT_THAT(verified, IsOk());
+  EXPECT_EQ(verified->exit_code, 0) << verified->output;
+  EXPECT_THAT(verified->output, HasSubstr("intact"));
 }
 
 TEST_F(CertferrydTest, DatabaseDumpContainsNoPlaintextPrivateKey) {

@@ -145,8 +145,7 @@ class DeploymentE2eTest : public ::testing::Test {
     request.set_private_key_pem(leaf.key.private_key_pem);
     auto imported = certificates_->ImportCertificate(request);
     EXPECT_THAT(imported, IsOk());
-    return {imported.ok() ? imported->id() : "",
-            pki::Sha256Hex(leaf.cert_der)};
+    return {imported.ok() ? imported->id() : "", pki::Sha256Hex(leaf.cert_der)};
   }
   Imported Import(const std::string& name, std::vector<std::string> names) {
     testing::TestChain chain = testing::MakeChain(names);
@@ -233,7 +232,8 @@ TEST_F(DeploymentE2eTest, DeployVerifyAndRollBackAgainstNginx) {
   rollback.set_deployment(second.id());
   auto undo = deployments_->RollbackDeployment(rollback);
   ASSERT_THAT(undo, IsOk());
-  const v1::Deployment undone = Finish(undo->operation(), undo->deployment().id());
+  const v1::Deployment undone =
+      Finish(undo->operation(), undo->deployment().id());
   ASSERT_EQ(undone.state(), v1::DEPLOYMENT_STATE_SUCCEEDED) << undone.error();
   EXPECT_EQ(undone.rolls_back(), second.id());
   EXPECT_EQ(Served(), a.leaf_sha256);
@@ -247,10 +247,10 @@ TEST_F(DeploymentE2eTest, DeployVerifyAndRollBackAgainstNginx) {
   rollback.set_deployment(first.id());
   auto to_placeholder = deployments_->RollbackDeployment(rollback);
   ASSERT_THAT(to_placeholder, IsOk());
-  EXPECT_EQ(Finish(to_placeholder->operation(),
-                   to_placeholder->deployment().id())
-                .state(),
-            v1::DEPLOYMENT_STATE_SUCCEEDED);
+  EXPECT_EQ(
+      Finish(to_placeholder->operation(), to_placeholder->deployment().id())
+          .state(),
+      v1::DEPLOYMENT_STATE_SUCCEEDED);
   EXPECT_EQ(Served(), pki::Sha256Hex(placeholder_.leaf.cert_der));
   EXPECT_EQ(ReadFile(dir_ + "/privkey.pem"),
             placeholder_.leaf.key.private_key_pem);

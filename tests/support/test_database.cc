@@ -97,6 +97,23 @@ absl::StatusOr<std::string> QueryScalar(const std::string& dsn,
   }
 }
 
+absl::Status ExecAsSuperuser(const std::string& dsn, const std::string& sql) {
+  const char* role = std::getenv("CERTFERRY_TEST_SUPERUSER");
+  // In a libpq keyword/value string the last occurrence of a key wins.
+  const std::string superuser_dsn = absl::StrCat(
+      dsn, " user=", role != nullptr && *role != 0 ? role : "postgres");
+  try {
+    pqxx::connection conn(superuser_dsn);
+    pqxx::work tx(conn);
+    tx.exec(sql);
+    tx.commit();
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    return absl::InternalError(
+        absl::StrCat("as superuser, '", sql, "': ", e.what()));
+  }
+}
+
 absl::Status DropTestDatabase(const std::string& name) {
   auto server = ServerDsn();
   if (!server.ok()) return server.status();

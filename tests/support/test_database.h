@@ -34,6 +34,13 @@ absl::StatusOr<std::unique_ptr<storage::Database>> ConnectTestDatabase(
 absl::StatusOr<std::string> QueryScalar(const std::string& dsn,
                                         const std::string& sql);
 
+// Runs `sql` (one or more statements, in one transaction) on `dsn` as the
+// server's superuser: the same connection parameters with user=postgres
+// (./scripts/test's cluster trusts local connections), or the role named
+// by CERTFERRY_TEST_SUPERUSER. For tests that must do what certferry's own
+// role cannot, such as tampering with the append-only audit log.
+absl::Status ExecAsSuperuser(const std::string& dsn, const std::string& sql);
+
 // Drops a database created above, terminating its connections first.
 absl::Status DropTestDatabase(const std::string& name);
 

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <pqxx/pqxx>
 
+#include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -43,6 +44,19 @@ class FunctionHandler final : public JobHandler {
   Fn fn_;
   mutable std::mutex mu_;
   std::map<int64_t, int> runs_;
+};
+
+// A FunctionHandler whose kind is audited.
+class AuditedHandler final : public JobHandler {
+ public:
+  explicit AuditedHandler(FunctionHandler::Fn fn) : inner_(std::move(fn)) {}
+  absl::StatusOr<std::string> Run(JobContext& context) override {
+    return inner_.Run(context);
+  }
+  bool audited() const override { return true; }
+
+ private:
+  FunctionHandler inner_;
 };
 
 class JobRunnerTest : public ::testing::Test {
@@ -462,6 +476,47 @@ TEST_F(JobRunnerTest, TwoRunnersShareTheQueueWithoutRunningAnyJobTwice) {
   for (const auto& [id, runs] : handler->runs()) EXPECT_EQ(runs, 1) << id;
   EXPECT_GT(a->stats().succeeded, 0);
   EXPECT_GT(b->stats().succeeded, 0);
+}
+
+}  // namespace
+}  // namespace certferry::workers
+
+namespace certferry::workers {
+namespace {
+
+TEST_F(JobRunnerTest, AuditedKindsRecordTerminalOutcomesAndOthersNothing) {
+  auto runner = std::make_unique<JobRunner>(*db_, SecretString(dsn_), config_);
+  runner->RegisterHandler(
+      "test",
+      std::make_shared<FunctionHandler>(
+          [](JobContext&) -> absl::StatusOr<std::string> { return "{}"; }));
+  runner->RegisterHandler(
+      "audited", std::make_shared<AuditedHandler>(
+                     [](JobContext& context) -> absl::StatusOr<std::string> {
+                       if (context.payload_json() == "{\"fail\": true}") {
+                         return absl::InvalidArgumentError("bad payload");
+                       }
+                       return "{}";
+                     }));
+  ASSERT_THAT(runner->Start(), IsOk());
+  const int64_t plain = Enqueue({.kind = "test"});
+  const int64_t succeeds = Enqueue({.kind = "audited"});
+  const int64_t fails =
+      Enqueue({.kind = "audited", .payload_json = "{\"fail\": true}"});
+  ASSERT_TRUE(WaitForState(plain, JobState::kSucceeded));
+  ASSERT_TRUE(WaitForState(succeeds, JobState::kSucceeded));
+  ASSERT_TRUE(WaitForState(fails, JobState::kFailed));
+
+  auto event_of = [&](int64_t id) {
+    return *testing::QueryScalar(
+        dsn_, absl::StrCat("SELECT string_agg(actor || ' ' || action || ' ' || "
+                           "outcome || ' ' || summary, ';') FROM audit_events "
+                           "WHERE resource = 'operations/",
+                           id, "'"));
+  };
+  EXPECT_EQ(event_of(plain), "");
+  EXPECT_EQ(event_of(succeeds), "system job.succeeded ok audited");
+  EXPECT_EQ(event_of(fails), "system job.failed INVALID_ARGUMENT audited");
 }
 
 }  // namespace

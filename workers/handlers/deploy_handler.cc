@@ -251,9 +251,10 @@ absl::StatusOr<model::DeployedContents> DeployHandler::Describe(
   }
   out.leaf_sha256 = found.leaf_sha256;
   if (!found.leaf_sha256.empty()) {
+    using KnownVersion = std::optional<std::pair<std::string, int>>;
     CF_ASSIGN_OR_RETURN(
-        auto known,
-        db_.RunInTransaction<std::optional<std::pair<std::string, int>>>(
+        KnownVersion known,
+        db_.RunInTransaction<KnownVersion>(
             "find_version_by_fingerprint", [&](storage::Transaction& tx) {
               return storage::DeploymentRepository::FindVersionByFingerprint(
                   tx, found.leaf_sha256);

@@ -57,6 +57,9 @@ class DeployHandler final : public JobHandler {
   // when any deployment failed (each record says why); UNAVAILABLE while a
   // target is busy with another deployment (the job retries).
   absl::StatusOr<std::string> Run(JobContext& context) override;
+  // Each deployment's end state is audited by Run; the operation's outcome
+  // by the runner.
+  bool audited() const override { return true; }
 
  private:
   // Runs one deployment to its end state; an error means it could not be

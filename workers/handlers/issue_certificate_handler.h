@@ -30,6 +30,7 @@ class IssueCertificateHandler final : public JobHandler {
   absl::StatusOr<std::string> Run(JobContext& context) override;
   absl::Status CommitEffects(storage::Transaction& tx,
                              std::vector<PendingEffect>& effects) override;
+  bool audited() const override { return true; }
 
  private:
   storage::Database& db_;
@@ -52,6 +53,7 @@ class IssueCertificatesBatchHandler final : public JobHandler {
   absl::StatusOr<std::string> Run(JobContext& context) override;
   absl::Status CommitEffects(storage::Transaction& tx,
                              std::vector<PendingEffect>& effects) override;
+  bool audited() const override { return true; }
 
  private:
   issuers::CertificateAuthorities& authorities_;
