@@ -12,6 +12,7 @@
 #include "common/status_macros.h"
 #include "pki/digest.h"
 #include "pki/names.h"
+#include "service/audit_trail.h"
 #include "service/proto_convert.h"
 #include "service/validation.h"
 #include "storage/certificate_repository.h"
@@ -146,6 +147,18 @@ DeploymentApi::DeploymentApi(storage::Database& db, OperationApi& operations,
 
 absl::StatusOr<v1::DeployCertificateResponse> DeploymentApi::DeployCertificate(
     const v1::DeployCertificateRequest& r, const CallInfo& call) {
+  absl::StatusOr<v1::DeployCertificateResponse> result =
+      DeployOrRefuse(r, call);
+  if (!result.ok() && !r.validate_only()) {
+    RecordRefusedCall(db_, call, kDeployMethod,
+                      absl::StrCat("certificates/", r.certificate_id()),
+                      r.request_id(), result.status());
+  }
+  return result;
+}
+
+absl::StatusOr<v1::DeployCertificateResponse> DeploymentApi::DeployOrRefuse(
+    const v1::DeployCertificateRequest& r, const CallInfo& call) {
   CF_RETURN_IF_ERROR(ValidateRequestId("request_id", r.request_id()));
   if (!IsUuid(r.certificate_id())) {
     return absl::InvalidArgumentError(
@@ -263,6 +276,16 @@ absl::StatusOr<v1::DeployCertificateResponse> DeploymentApi::DeployCertificate(
               CF_RETURN_IF_ERROR(storage::RequestIdRepository::Complete(
                   tx, r.request_id(), absl::StrCat(out.job->id), 0));
             }
+            CF_RETURN_IF_ERROR(storage::AuditRepository::Append(
+                tx,
+                {AuditEventFor(
+                    call, kDeployMethod,
+                    absl::StrCat("operations/", out.job->id), r.request_id(),
+                    absl::OkStatus(),
+                    absl::StrCat("certificate ", certificate.name, " (",
+                                 certificate.id, ") version ",
+                                 certificate.version.version, " to targets ",
+                                 absl::StrJoin(r.targets(), ",")))}));
             return out;
           }));
   v1::DeployCertificateResponse response;
@@ -285,6 +308,18 @@ absl::StatusOr<v1::DeployCertificateResponse> DeploymentApi::DeployCertificate(
 absl::StatusOr<v1::RollbackDeploymentResponse>
 DeploymentApi::RollbackDeployment(const v1::RollbackDeploymentRequest& r,
                                   const CallInfo& call) {
+  absl::StatusOr<v1::RollbackDeploymentResponse> result =
+      RollbackOrRefuse(r, call);
+  if (!result.ok()) {
+    RecordRefusedCall(db_, call, kRollbackMethod,
+                      absl::StrCat("deployments/", r.deployment()),
+                      r.request_id(), result.status());
+  }
+  return result;
+}
+
+absl::StatusOr<v1::RollbackDeploymentResponse> DeploymentApi::RollbackOrRefuse(
+    const v1::RollbackDeploymentRequest& r, const CallInfo& call) {
   CF_RETURN_IF_ERROR(ValidateRequestId("request_id", r.request_id()));
   if (r.deployment() <= 0) {
     return absl::InvalidArgumentError(
@@ -369,6 +404,14 @@ DeploymentApi::RollbackDeployment(const v1::RollbackDeploymentRequest& r,
               CF_RETURN_IF_ERROR(storage::RequestIdRepository::Complete(
                   tx, r.request_id(), absl::StrCat(id), 0));
             }
+            CF_RETURN_IF_ERROR(storage::AuditRepository::Append(
+                tx, {AuditEventFor(
+                        call, kRollbackMethod,
+                        absl::StrCat("deployments/", undone.id), r.request_id(),
+                        absl::OkStatus(),
+                        absl::StrCat("undo on target ", undone.target_name,
+                                     " by deployment ", id, ", operations/",
+                                     out.job.id))}));
             return out;
           }));
   notifier_.JobsEnqueued();

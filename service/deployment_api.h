@@ -43,6 +43,11 @@ class DeploymentApi {
       const v1::ListDeploymentsRequest& r);
 
  private:
+  absl::StatusOr<v1::DeployCertificateResponse> DeployOrRefuse(
+      const v1::DeployCertificateRequest& r, const CallInfo& call);
+  absl::StatusOr<v1::RollbackDeploymentResponse> RollbackOrRefuse(
+      const v1::RollbackDeploymentRequest& r, const CallInfo& call);
+
   storage::Database& db_;
   OperationApi& operations_;
   storage::JobNotifier& notifier_;

@@ -3,9 +3,11 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "pki/names.h"
+#include "service/audit_trail.h"
 #include "service/proto_convert.h"
 #include "service/validation.h"
 #include "storage/deployment_repository.h"
@@ -93,6 +95,17 @@ v1::Target ToProto(const model::Target& t) {
 
 absl::StatusOr<v1::Target> TargetApi::CreateTarget(
     const v1::CreateTargetRequest& r, const CallInfo& call) {
+  absl::StatusOr<v1::Target> result = CreateOrRefuse(r, call);
+  if (!result.ok()) {
+    RecordRefusedCall(db_, call, "CreateTarget",
+                      absl::StrCat("targets/", r.target().name()), "",
+                      result.status());
+  }
+  return result;
+}
+
+absl::StatusOr<v1::Target> TargetApi::CreateOrRefuse(
+    const v1::CreateTargetRequest& r, const CallInfo& call) {
   const v1::Target& t = r.target();
   CF_RETURN_IF_ERROR(ValidateResourceName("target.name", t.name()));
   storage::NewTarget target;
@@ -152,7 +165,17 @@ absl::StatusOr<v1::Target> TargetApi::CreateTarget(
                   "target.name: '", t.name(),
                   "' is taken; choose another name or delete that target"));
             }
-            return storage::DeploymentRepository::CreateTarget(tx, target);
+            CF_ASSIGN_OR_RETURN(
+                model::Target created,
+                storage::DeploymentRepository::CreateTarget(tx, target));
+            CF_RETURN_IF_ERROR(storage::AuditRepository::Append(
+                tx, {AuditEventFor(
+                        call, "CreateTarget",
+                        absl::StrCat("targets/", created.name), "",
+                        absl::OkStatus(),
+                        absl::StrCat(created.kind, " target for ",
+                                     absl::StrJoin(created.domains, ",")))}));
+            return created;
           }));
   LogInfo(absl::StrCat("created target name=", created.name,
                        " kind=", created.kind, " actor=", call.actor));
@@ -197,6 +220,16 @@ absl::StatusOr<v1::ListTargetsResponse> TargetApi::ListTargets(
 
 absl::StatusOr<v1::DeleteTargetResponse> TargetApi::DeleteTarget(
     const v1::DeleteTargetRequest& r, const CallInfo& call) {
+  absl::StatusOr<v1::DeleteTargetResponse> result = DeleteOrRefuse(r, call);
+  if (!result.ok()) {
+    RecordRefusedCall(db_, call, "DeleteTarget",
+                      absl::StrCat("targets/", r.name()), "", result.status());
+  }
+  return result;
+}
+
+absl::StatusOr<v1::DeleteTargetResponse> TargetApi::DeleteOrRefuse(
+    const v1::DeleteTargetRequest& r, const CallInfo& call) {
   CF_RETURN_IF_ERROR(ValidateResourceName("name", r.name()));
   CF_RETURN_IF_ERROR(db_.RunInTransaction(
       "delete_target", [&](storage::Transaction& tx) -> absl::Status {
@@ -212,7 +245,12 @@ absl::StatusOr<v1::DeleteTargetResponse> TargetApi::DeleteTarget(
               "target '", r.name(), "' has an unfinished deployment ",
               unfinished.front(), "; wait for it or cancel its operation"));
         }
-        return storage::DeploymentRepository::DeleteTarget(tx, target.id);
+        CF_RETURN_IF_ERROR(
+            storage::DeploymentRepository::DeleteTarget(tx, target.id));
+        return storage::AuditRepository::Append(
+            tx, {AuditEventFor(call, "DeleteTarget",
+                               absl::StrCat("targets/", r.name()), "",
+                               absl::OkStatus(), "deleted; history kept")});
       }));
   LogInfo(
       absl::StrCat("deleted target name=", r.name(), " actor=", call.actor));

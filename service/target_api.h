@@ -24,6 +24,11 @@ class TargetApi {
       const v1::DeleteTargetRequest& r, const CallInfo& call = {});
 
  private:
+  absl::StatusOr<v1::Target> CreateOrRefuse(const v1::CreateTargetRequest& r,
+                                            const CallInfo& call);
+  absl::StatusOr<v1::DeleteTargetResponse> DeleteOrRefuse(
+      const v1::DeleteTargetRequest& r, const CallInfo& call);
+
   storage::Database& db_;
 };
 

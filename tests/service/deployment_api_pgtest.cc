@@ -209,6 +209,10 @@ TEST_F(DeploymentApiTest, UncoveredDomainsAreRefusedBeforeAnythingIsQueued) {
                              ::testing::Not(HasSubstr("target 'ok'")))));
   EXPECT_EQ(Count("SELECT count(*) FROM jobs"), 0);
   EXPECT_EQ(Count("SELECT count(*) FROM deployments"), 0);
+  // The refusal is audited.
+  EXPECT_EQ(Count("SELECT count(*) FROM audit_events WHERE action = "
+                  "'DeployCertificate' AND outcome = 'FAILED_PRECONDITION'"),
+            1);
 
   request.clear_targets();
   request.add_targets("missing");
@@ -245,6 +249,11 @@ TEST_F(DeploymentApiTest, DeployQueuesOneRecordPerTargetOnceByRequestId) {
   EXPECT_EQ(first->deployments(0).operation(), first->operation().name());
   EXPECT_EQ(first->operation().metadata().kind(), kDeployJobKind);
 
+  // The call is in the audit log with its actor, once.
+  EXPECT_EQ(Count("SELECT count(*) FROM audit_events WHERE action = "
+                  "'DeployCertificate' AND actor = 'team-a' AND outcome = "
+                  "'ok'"),
+            1);
   auto again = deployments_->DeployCertificate(request, call);
   ASSERT_THAT(again, IsOk());
   EXPECT_EQ(again->operation().name(), first->operation().name());

@@ -115,8 +115,14 @@ absl::Status DeployHandler::RunDeployment(JobContext& context,
             }
             CF_RETURN_IF_ERROR(storage::DeploymentRepository::SetState(
                 tx, d.id, DeploymentState::kRunning, "", ""));
-            return storage::DeploymentRepository::GetTargetById(tx,
-                                                                d.target_id);
+            CF_ASSIGN_OR_RETURN(
+                model::Target target,
+                storage::DeploymentRepository::GetTargetById(tx, d.target_id));
+            CF_RETURN_IF_ERROR(storage::AuditRepository::Append(
+                tx,
+                {DeploymentEvent(d, DeploymentState::kRunning,
+                                 absl::StrCat("attempt ", d.attempts + 1))}));
+            return target;
           }));
   absl::Cleanup release = [&] {
     absl::Status released =
@@ -152,6 +158,7 @@ absl::Status DeployHandler::RunDeployment(JobContext& context,
                 absl::StrCat("rolled back by deployment ", d.id)));
             model::Deployment undone = d;
             undone.id = d.rolls_back_id;
+            undone.kind = "deployment";
             events.push_back(DeploymentEvent(
                 undone, DeploymentState::kRolledBack,
                 absl::StrCat("rolled back by deployment ", d.id)));
@@ -205,10 +212,15 @@ absl::Status DeployHandler::RunDeployment(JobContext& context,
   const bool verify = d.verify && !target.verify_host.empty() &&
                       !d.contents.empty && !d.contents.leaf_sha256.empty();
   if (verify) {
-    CF_RETURN_IF_ERROR(
-        db_.RunInTransaction("verifying", [&](storage::Transaction& tx) {
-          return storage::DeploymentRepository::SetState(
-              tx, d.id, DeploymentState::kVerifying, "", applied->output);
+    CF_RETURN_IF_ERROR(db_.RunInTransaction(
+        "verifying", [&](storage::Transaction& tx) -> absl::Status {
+          CF_RETURN_IF_ERROR(storage::DeploymentRepository::SetState(
+              tx, d.id, DeploymentState::kVerifying, "", applied->output));
+          return storage::AuditRepository::Append(
+              tx, {DeploymentEvent(
+                      d, DeploymentState::kVerifying,
+                      absl::StrCat("applied; verifying ", target.verify_host,
+                                   ":", target.verify_port))});
         }));
     targets::VerifyEndpoint endpoint{target.verify_host, target.verify_port,
                                      target.verify_sni};
