@@ -179,11 +179,17 @@ class DeploymentE2eTest : public ::testing::Test {
     return Finish(queued->operation(), queued->deployments(0).id());
   }
 
-  std::string Served() {
-    auto served = targets::FetchServedCertificate(
-        {"127.0.0.1", nginx_->port(), "shop.example.com"}, absl::Seconds(5));
-    EXPECT_THAT(served, IsOk());
-    return served.ok() ? served->leaf_sha256 : "";
+  // The leaf nginx serves once it serves `expected` (old workers of a
+  // reload may answer for a moment), or what it served at the deadline.
+  std::string ServedOnceSettled(const std::string& expected) {
+    const targets::VerifyEndpoint endpoint{"127.0.0.1", nginx_->port(),
+                                           "shop.example.com"};
+    auto served = targets::WaitForServedLeaf(
+        endpoint, expected, absl::Seconds(10), absl::Milliseconds(50));
+    if (served.ok()) return served->leaf_sha256;
+    auto last = targets::FetchServedCertificate(endpoint, absl::Seconds(5));
+    EXPECT_THAT(last, IsOk());
+    return last.ok() ? last->leaf_sha256 : "";
   }
 
   std::string dsn_;
@@ -209,7 +215,7 @@ TEST_F(DeploymentE2eTest, DeployVerifyAndRollBackAgainstNginx) {
 
   const v1::Deployment first = Deploy(a.id, "web");
   ASSERT_EQ(first.state(), v1::DEPLOYMENT_STATE_SUCCEEDED) << first.error();
-  EXPECT_EQ(Served(), a.leaf_sha256);
+  EXPECT_EQ(ServedOnceSettled(a.leaf_sha256), a.leaf_sha256);
   // What was there before was not certferry's: recorded by fingerprint.
   EXPECT_EQ(first.previous_leaf_sha256(),
             pki::Sha256Hex(placeholder_.leaf.cert_der));
@@ -220,7 +226,7 @@ TEST_F(DeploymentE2eTest, DeployVerifyAndRollBackAgainstNginx) {
 
   const v1::Deployment second = Deploy(b.id, "web");
   ASSERT_EQ(second.state(), v1::DEPLOYMENT_STATE_SUCCEEDED) << second.error();
-  EXPECT_EQ(Served(), b.leaf_sha256);
+  EXPECT_EQ(ServedOnceSettled(b.leaf_sha256), b.leaf_sha256);
   EXPECT_EQ(second.previous_certificate_id(), a.id);
 
   // The first is no longer the latest: refused, naming the second.
@@ -236,7 +242,7 @@ TEST_F(DeploymentE2eTest, DeployVerifyAndRollBackAgainstNginx) {
       Finish(undo->operation(), undo->deployment().id());
   ASSERT_EQ(undone.state(), v1::DEPLOYMENT_STATE_SUCCEEDED) << undone.error();
   EXPECT_EQ(undone.rolls_back(), second.id());
-  EXPECT_EQ(Served(), a.leaf_sha256);
+  EXPECT_EQ(ServedOnceSettled(a.leaf_sha256), a.leaf_sha256);
   v1::GetDeploymentRequest get;
   get.set_id(second.id());
   EXPECT_EQ(deployments_->GetDeployment(get)->state(),
@@ -251,7 +257,8 @@ TEST_F(DeploymentE2eTest, DeployVerifyAndRollBackAgainstNginx) {
       Finish(to_placeholder->operation(), to_placeholder->deployment().id())
           .state(),
       v1::DEPLOYMENT_STATE_SUCCEEDED);
-  EXPECT_EQ(Served(), pki::Sha256Hex(placeholder_.leaf.cert_der));
+  EXPECT_EQ(ServedOnceSettled(pki::Sha256Hex(placeholder_.leaf.cert_der)),
+            pki::Sha256Hex(placeholder_.leaf.cert_der));
   EXPECT_EQ(ReadFile(dir_ + "/privkey.pem"),
             placeholder_.leaf.key.private_key_pem);
 
@@ -291,7 +298,7 @@ TEST_F(DeploymentE2eTest, FailedReloadLeavesTheServedFilesUnchanged) {
   EXPECT_THAT(failed.error(), HasSubstr("reload refused"));
   EXPECT_EQ(ReadFile(dir_ + "/fullchain.pem"), chain_before);
   EXPECT_EQ(ReadFile(dir_ + "/privkey.pem"), key_before);
-  EXPECT_EQ(Served(), a.leaf_sha256);
+  EXPECT_EQ(ServedOnceSettled(a.leaf_sha256), a.leaf_sha256);
 }
 
 TEST_F(DeploymentE2eTest, NameMismatchIsRefusedBeforeAnythingIsWritten) {
@@ -330,7 +337,7 @@ TEST_F(DeploymentE2eTest, CertificateNginxRejectsIsPutBackAutomatically) {
   EXPECT_EQ(d.state(), v1::DEPLOYMENT_STATE_FAILED);
   EXPECT_THAT(d.error(), HasSubstr("restored"));
   EXPECT_EQ(ReadFile(dir_ + "/fullchain.pem"), chain_before);
-  EXPECT_EQ(Served(), a.leaf_sha256);
+  EXPECT_EQ(ServedOnceSettled(a.leaf_sha256), a.leaf_sha256);
 }
 
 TEST_F(DeploymentE2eTest, UnverifiedDeploymentIsRolledBackWithEvidence) {
@@ -347,7 +354,45 @@ TEST_F(DeploymentE2eTest, UnverifiedDeploymentIsRolledBackWithEvidence) {
   EXPECT_THAT(d.error(), HasSubstr("verification failed"));
   EXPECT_THAT(d.evidence(), HasSubstr(a.leaf_sha256));  // what was served
   EXPECT_EQ(ReadFile(dir_ + "/fullchain.pem"), chain_before);
-  EXPECT_EQ(Served(), a.leaf_sha256);
+  EXPECT_EQ(ServedOnceSettled(a.leaf_sha256), a.leaf_sha256);
+}
+
+// Two deployments to one target never apply at once: the second waits for
+// the first's claim on the target. The reload command logs its start and
+// end, taking a moment in between, so overlapping runs would interleave.
+TEST_F(DeploymentE2eTest, DeploymentsToOneTargetRunOneAtATime) {
+  const std::string dir = root_ + "/serial";
+  const std::string log = root_ + "/reloads.log";
+  v1::CreateTargetRequest request;
+  v1::Target* t = request.mutable_target();
+  t->set_name("serial");
+  t->add_domains("shop.example.com");
+  t->mutable_file()->set_directory(dir);
+  for (const char* arg :
+       {"/bin/sh", "-c",
+        "echo start >> \"$0\"; sleep 0.3; echo end >> \"$0\""}) {
+    t->mutable_file()->add_reload_command(arg);
+  }
+  t->mutable_file()->add_reload_command(log);
+  ASSERT_THAT(targets_->CreateTarget(request), IsOk());
+  const Imported a = Import("shop-a", {"shop.example.com"});
+  const Imported b = Import("shop-b", {"shop.example.com"});
+
+  // Both queued before either runs; two workers take them at once.
+  std::vector<v1::DeployCertificateResponse> queued;
+  for (const Imported* c : {&a, &b}) {
+    v1::DeployCertificateRequest deploy;
+    deploy.set_certificate_id(c->id);
+    deploy.add_targets("serial");
+    auto response = deployments_->DeployCertificate(deploy);
+    ASSERT_THAT(response, IsOk());
+    queued.push_back(*response);
+  }
+  for (const auto& q : queued) {
+    EXPECT_EQ(Finish(q.operation(), q.deployments(0).id()).state(),
+              v1::DEPLOYMENT_STATE_SUCCEEDED);
+  }
+  EXPECT_EQ(ReadFile(log), "start\nend\nstart\nend\n");
 }
 
 }  // namespace

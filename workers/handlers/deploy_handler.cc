@@ -225,9 +225,7 @@ absl::Status DeployHandler::RunDeployment(JobContext& context,
     targets::VerifyEndpoint endpoint{target.verify_host, target.verify_port,
                                      target.verify_sni};
     absl::StatusOr<targets::ServedCertificate> served =
-        targets::WaitForServedLeaf(endpoint, d.contents.leaf_sha256,
-                                   config_.verify_deadline,
-                                   config_.verify_retry_interval);
+        VerifyServed(endpoint, d.contents.leaf_sha256);
     if (!served.ok()) {
       const std::string evidence = std::string(served.status().message());
       std::string error = absl::StrCat(
@@ -252,6 +250,37 @@ absl::Status DeployHandler::RunDeployment(JobContext& context,
     }
   }
   return finish(DeploymentState::kSucceeded, "", applied->output, false);
+}
+
+absl::StatusOr<targets::ServedCertificate> DeployHandler::VerifyServed(
+    const targets::VerifyEndpoint& endpoint, const std::string& leaf_sha256) {
+  // A reloading server runs old and new workers side by side for a while
+  // (nginx's old workers finish their connections first), so one matching
+  // handshake can be followed by the old certificate. Verified means
+  // `verify_consecutive` matching handshakes in a row.
+  const absl::Time deadline = absl::Now() + config_.verify_deadline;
+  while (true) {
+    absl::StatusOr<targets::ServedCertificate> served =
+        targets::WaitForServedLeaf(
+            endpoint, leaf_sha256,
+            std::max(deadline - absl::Now(), absl::ZeroDuration()),
+            config_.verify_retry_interval);
+    if (!served.ok()) return served;
+    bool consistent = true;
+    for (int i = 1; i < config_.verify_consecutive && consistent; ++i) {
+      absl::StatusOr<targets::ServedCertificate> again =
+          targets::FetchServedCertificate(endpoint,
+                                          config_.verify_connect_timeout);
+      consistent = again.ok() && again->leaf_sha256 == served->leaf_sha256;
+    }
+    if (consistent) return served;
+    if (absl::Now() >= deadline) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the endpoint served ", leaf_sha256,
+          " but not consistently: other handshakes saw another certificate "
+          "until the deadline"));
+    }
+  }
 }
 
 absl::StatusOr<model::DeployedContents> DeployHandler::Describe(

@@ -20,6 +20,7 @@
 #include "pki/key_envelope.h"
 #include "storage/database.h"
 #include "targets/deploy_target.h"
+#include "targets/endpoint_probe.h"
 #include "workers/job_handler.h"
 
 namespace certferry::workers {
@@ -29,6 +30,9 @@ struct DeployHandlerConfig {
   absl::Duration verify_deadline = absl::Seconds(30);
   absl::Duration verify_retry_interval = absl::Milliseconds(200);
   absl::Duration verify_connect_timeout = absl::Seconds(5);
+  // Matching handshakes in a row that count as verified (a reloading server
+  // can answer from old and new workers for a moment).
+  int verify_consecutive = 3;
   // How long one deployment's claim on its target holds without renewal;
   // longer than any apply + verify.
   absl::Duration target_claim = absl::Minutes(15);
@@ -66,6 +70,10 @@ class DeployHandler final : public JobHandler {
   // carried out now (retry the job).
   absl::Status RunDeployment(JobContext& context,
                              const model::Deployment& deployment);
+  // The served certificate once `leaf_sha256` is served consistently, or
+  // the evidence of why not by the verify deadline.
+  absl::StatusOr<targets::ServedCertificate> VerifyServed(
+      const targets::VerifyEndpoint& endpoint, const std::string& leaf_sha256);
   // What the target holds, as a DeployedContents to record.
   absl::StatusOr<model::DeployedContents> Describe(
       const targets::TargetContents& found);
