@@ -243,10 +243,12 @@ absl::StatusOr<int> JobRepository::Release(
                               .size());
 }
 
-absl::StatusOr<int> JobRepository::ReapExpiredLeases(Transaction& tx,
-                                                     int limit) {
-  return static_cast<int>(
-      tx.pqxx().exec_prepared(queries::kReapExpiredLeases.name, limit).size());
+absl::StatusOr<int> JobRepository::ReapExpiredLeases(
+    Transaction& tx, int limit, std::vector<JobOutcome>* outcomes) {
+  const pqxx::result rows =
+      tx.pqxx().exec_prepared(queries::kReapExpiredLeases.name, limit);
+  AppendOutcomes(rows, outcomes);
+  return static_cast<int>(rows.size());
 }
 
 absl::StatusOr<model::Job> JobRepository::Cancel(Transaction& tx, int64_t id) {

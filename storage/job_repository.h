@@ -131,8 +131,10 @@ class JobRepository {
                                      const std::vector<LeaseRef>& leases);
 
   // Re-queues (or fails, when out of attempts) up to `limit` running jobs
-  // whose lease has expired. Returns how many.
-  static absl::StatusOr<int> ReapExpiredLeases(Transaction& tx, int limit);
+  // whose lease has expired. Returns how many; with `outcomes`, appends
+  // each one's id, new state and kind.
+  static absl::StatusOr<int> ReapExpiredLeases(
+      Transaction& tx, int limit, std::vector<JobOutcome>* outcomes = nullptr);
 
   // Cancels a queued job at once; marks a running one cancel_requested.
   // Finished jobs are left as they are. NOT_FOUND if no such job.

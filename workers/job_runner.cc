@@ -125,9 +125,28 @@ void JobRunner::DispatchLoop() {
     reserved_ += limit;
     lock.unlock();
     auto claimed = db_.RunInTransaction<std::vector<storage::ClaimedJob>>(
-        "claim_jobs", [&](storage::Transaction& tx) {
-          return storage::JobRepository::Claim(tx, kinds_, config_.owner_id,
-                                               limit, config_.lease);
+        "claim_jobs",
+        [&](storage::Transaction& tx)
+            -> absl::StatusOr<std::vector<storage::ClaimedJob>> {
+          CF_ASSIGN_OR_RETURN(
+              std::vector<storage::ClaimedJob> jobs,
+              storage::JobRepository::Claim(tx, kinds_, config_.owner_id, limit,
+                                            config_.lease));
+          // Audited kinds record each start (no chain lock otherwise).
+          std::vector<storage::NewAuditEvent> events;
+          for (const storage::ClaimedJob& job : jobs) {
+            if (!IsAudited(job.kind)) continue;
+            storage::NewAuditEvent& event = events.emplace_back();
+            event.actor = "system";
+            event.action = "job.running";
+            event.resource = absl::StrCat("operations/", job.id);
+            event.outcome = "ok";
+            event.summary =
+                absl::StrCat(job.kind, ", attempt ", job.attempt, " of ",
+                             job.max_attempts, " by ", config_.owner_id);
+          }
+          CF_RETURN_IF_ERROR(storage::AuditRepository::Append(tx, events));
+          return jobs;
         });
     lock.lock();
     reserved_ -= limit;
@@ -265,17 +284,21 @@ absl::Status JobRunner::CommitSuccesses(
 
 absl::Status JobRunner::AuditOutcomes(
     storage::Transaction& tx, const std::vector<storage::JobOutcome>& outcomes,
-    const std::vector<storage::JobFailure>& failures) {
+    const std::vector<storage::JobFailure>& failures, bool reaped) {
   std::vector<storage::NewAuditEvent> events;
   for (const storage::JobOutcome& outcome : outcomes) {
-    if (!model::IsTerminal(outcome.state)) continue;  // will be retried
-    auto handler = handlers_.find(outcome.kind);
-    if (handler == handlers_.end() || !handler->second->audited()) continue;
+    if (!IsAudited(outcome.kind)) continue;
     storage::NewAuditEvent event;
     event.actor = "system";
-    event.action = absl::StrCat("job.", model::JobStateName(outcome.state));
+    // A failed attempt that will be retried is back in the queue.
+    event.action =
+        model::IsTerminal(outcome.state)
+            ? absl::StrCat("job.", model::JobStateName(outcome.state))
+            : "job.retrying";
     event.resource = absl::StrCat("operations/", outcome.id);
-    event.summary = outcome.kind;
+    event.summary = reaped
+                        ? absl::StrCat(outcome.kind, " (worker lease expired)")
+                        : outcome.kind;
     event.outcome = "ok";
     if (outcome.state != model::JobState::kSucceeded) {
       auto failure = std::find_if(failures.begin(), failures.end(),
@@ -283,7 +306,8 @@ absl::Status JobRunner::AuditOutcomes(
                                     return f.lease.id == outcome.id;
                                   });
       const absl::StatusCode code =
-          failure == failures.end()
+          reaped ? absl::StatusCode::kUnavailable
+          : failure == failures.end()
               ? absl::StatusCode::kUnknown
               : static_cast<absl::StatusCode>(failure->error_code);
       event.outcome = absl::StatusCodeToString(code);
@@ -291,6 +315,11 @@ absl::Status JobRunner::AuditOutcomes(
     events.push_back(std::move(event));
   }
   return storage::AuditRepository::Append(tx, events);
+}
+
+bool JobRunner::IsAudited(const std::string& kind) const {
+  auto handler = handlers_.find(kind);
+  return handler != handlers_.end() && handler->second->audited();
 }
 
 storage::JobFailure JobRunner::FailureOfEffect(const Success& success,
@@ -492,8 +521,15 @@ void JobRunner::MaintenanceLoop() {
     if (absl::Now() >= next_reap) {
       next_reap = absl::Now() + config_.reap_interval;
       auto count = db_.RunInTransaction<int>(
-          "reap_expired_leases", [](storage::Transaction& tx) {
-            return storage::JobRepository::ReapExpiredLeases(tx, 1000);
+          "reap_expired_leases",
+          [&](storage::Transaction& tx) -> absl::StatusOr<int> {
+            std::vector<storage::JobOutcome> outcomes;
+            CF_ASSIGN_OR_RETURN(
+                int count,
+                storage::JobRepository::ReapExpiredLeases(tx, 1000, &outcomes));
+            CF_RETURN_IF_ERROR(
+                AuditOutcomes(tx, outcomes, {}, /*reaped=*/true));
+            return count;
           });
       if (count.ok()) {
         reaped = *count;

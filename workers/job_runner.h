@@ -104,10 +104,15 @@ class JobRunner {
   absl::Status CommitSuccesses(storage::Transaction& tx,
                                std::vector<Success>& successes,
                                std::vector<storage::JobOutcome>& outcomes);
-  // One audit event per terminal outcome of an audited kind, in one Append.
+  // One audit event per outcome (end, or retry) of an audited kind, in one
+  // Append.
+  // `reaped`: the outcomes are of jobs whose worker's lease expired.
   absl::Status AuditOutcomes(storage::Transaction& tx,
                              const std::vector<storage::JobOutcome>& outcomes,
-                             const std::vector<storage::JobFailure>& failures);
+                             const std::vector<storage::JobFailure>& failures,
+                             bool reaped = false);
+  // Whether this runner's handler of `kind` asks for audit events.
+  bool IsAudited(const std::string& kind) const;
   storage::JobFailure FailureOfEffect(const Success& success,
                                       const absl::Status& status);
   void ReleaseJobs(const std::vector<storage::LeaseRef>& leases);

@@ -133,7 +133,7 @@ SET state = CASE WHEN j.cancel_requested THEN 'cancelled'
 WHERE j.id = ANY(ARRAY(
   SELECT id FROM jobs WHERE state = 'running' AND lease_expires_at < now()
   ORDER BY lease_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED))
-RETURNING j.id)sql"};
+RETURNING j.id, j.state, j.kind)sql"};
 
 // Queued jobs are cancelled at once; running ones are asked to stop.
 inline constexpr SqlStatement kCancelJob{"cancel_job", R"sql(

@@ -190,12 +190,15 @@ TEST_F(AuditApiTest, IssueAndTheJobOutcomeAreRecordedInOrder) {
   auto done = operations_->WaitOperation(wait, absl::InfiniteFuture());
   ASSERT_THAT(done, IsOk());
   ASSERT_EQ(done->metadata().state(), v1::OPERATION_STATE_SUCCEEDED);
+  // Newest first: the start, then the outcome, both after the call.
   const auto outcome = EventsFor(op->name());
-  ASSERT_EQ(outcome.size(), 1u);
+  ASSERT_EQ(outcome.size(), 2u);
   EXPECT_EQ(outcome[0].actor(), "system");
   EXPECT_EQ(outcome[0].action(), "job.succeeded");
   EXPECT_EQ(outcome[0].summary(), "issue_certificate");
-  EXPECT_GT(outcome[0].id(), issued[0].id());
+  EXPECT_EQ(outcome[1].action(), "job.running");
+  EXPECT_GT(outcome[0].id(), outcome[1].id());
+  EXPECT_GT(outcome[1].id(), issued[0].id());
   auto verified = audit_->VerifyAuditLog({});
   ASSERT_THAT(verified, IsOk());
   EXPECT_TRUE(verified->intact()) << verified->problem();

@@ -484,7 +484,16 @@ TEST_F(JobRunnerTest, TwoRunnersShareTheQueueWithoutRunningAnyJobTwice) {
 namespace certferry::workers {
 namespace {
 
-TEST_F(JobRunnerTest, AuditedKindsRecordTerminalOutcomesAndOthersNothing) {
+TEST_F(JobRunnerTest, AuditedKindsRecordEveryStateChangeAndOthersNothing) {
+  // A job whose worker vanished: running, its lease long expired.
+  const int64_t orphan = Enqueue({.kind = "audited"});
+  ASSERT_THAT(testing::QueryScalar(
+                  dsn_, absl::StrCat("UPDATE jobs SET state = 'running', "
+                                     "attempts = 1, lease_owner = 'gone', "
+                                     "lease_token = 1, lease_expires_at = "
+                                     "now() - interval '1 minute' WHERE id = ",
+                                     orphan, " RETURNING id")),
+              IsOk());
   auto runner = std::make_unique<JobRunner>(*db_, SecretString(dsn_), config_);
   runner->RegisterHandler(
       "test",
@@ -496,6 +505,10 @@ TEST_F(JobRunnerTest, AuditedKindsRecordTerminalOutcomesAndOthersNothing) {
                        if (context.payload_json() == "{\"fail\": true}") {
                          return absl::InvalidArgumentError("bad payload");
                        }
+                       if (context.payload_json() == "{\"retry\": true}" &&
+                           context.attempt() == 1) {
+                         return absl::UnavailableError("try again");
+                       }
                        return "{}";
                      }));
   ASSERT_THAT(runner->Start(), IsOk());
@@ -503,20 +516,36 @@ TEST_F(JobRunnerTest, AuditedKindsRecordTerminalOutcomesAndOthersNothing) {
   const int64_t succeeds = Enqueue({.kind = "audited"});
   const int64_t fails =
       Enqueue({.kind = "audited", .payload_json = "{\"fail\": true}"});
-  ASSERT_TRUE(WaitForState(plain, JobState::kSucceeded));
-  ASSERT_TRUE(WaitForState(succeeds, JobState::kSucceeded));
+  const int64_t retries =
+      Enqueue({.kind = "audited", .payload_json = "{\"retry\": true}"});
+  for (int64_t id : {plain, succeeds, retries, orphan}) {
+    ASSERT_TRUE(WaitForState(id, JobState::kSucceeded)) << id;
+  }
   ASSERT_TRUE(WaitForState(fails, JobState::kFailed));
 
-  auto event_of = [&](int64_t id) {
+  auto events_of = [&](int64_t id) {
     return *testing::QueryScalar(
-        dsn_, absl::StrCat("SELECT string_agg(actor || ' ' || action || ' ' || "
-                           "outcome || ' ' || summary, ';') FROM audit_events "
-                           "WHERE resource = 'operations/",
+        dsn_, absl::StrCat("SELECT coalesce(string_agg(actor || ' ' || action "
+                           "|| ' ' || outcome, ';' ORDER BY id), '') FROM "
+                           "audit_events WHERE resource = 'operations/",
                            id, "'"));
   };
-  EXPECT_EQ(event_of(plain), "");
-  EXPECT_EQ(event_of(succeeds), "system job.succeeded ok audited");
-  EXPECT_EQ(event_of(fails), "system job.failed INVALID_ARGUMENT audited");
+  EXPECT_EQ(events_of(plain), "");
+  EXPECT_EQ(events_of(succeeds),
+            "system job.running ok;system job.succeeded ok");
+  EXPECT_EQ(events_of(fails),
+            "system job.running ok;system job.failed INVALID_ARGUMENT");
+  EXPECT_EQ(events_of(retries),
+            "system job.running ok;system job.retrying UNAVAILABLE;"
+            "system job.running ok;system job.succeeded ok");
+  EXPECT_EQ(events_of(orphan),
+            "system job.retrying UNAVAILABLE;system job.running ok;"
+            "system job.succeeded ok");
+  EXPECT_THAT(*testing::QueryScalar(
+                  dsn_, absl::StrCat("SELECT summary FROM audit_events WHERE "
+                                     "resource = 'operations/",
+                                     orphan, "' ORDER BY id LIMIT 1")),
+              HasSubstr("worker lease expired"));
 }
 
 }  // namespace
