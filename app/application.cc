@@ -88,6 +88,7 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
   app->audit_api_ = std::make_unique<service::AuditApi>(*app->database_);
   app->audit_service_ =
       std::make_unique<service::AuditServiceImpl>(*app->audit_api_);
+  app->audit_sealer_ = std::make_unique<storage::AuditSealer>(*app->database_);
 
   if (cfg.workers.worker_threads > 0) {
     app->runner_ = std::make_unique<workers::JobRunner>(

@@ -24,6 +24,7 @@
 #include "service/deployment_service.h"
 #include "service/operation_api.h"
 #include "service/operation_service.h"
+#include "storage/audit_sealer.h"
 #include "storage/database.h"
 #include "workers/job_runner.h"
 
@@ -72,6 +73,7 @@ class Application {
   std::unique_ptr<service::DeploymentServiceImpl> deployment_service_;
   std::unique_ptr<service::AuditApi> audit_api_;
   std::unique_ptr<service::AuditServiceImpl> audit_service_;
+  std::unique_ptr<storage::AuditSealer> audit_sealer_;
   std::unique_ptr<workers::JobRunner> runner_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

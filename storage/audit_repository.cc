@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <pqxx/pqxx>
 
 #include "absl/strings/escaping.h"
@@ -70,21 +71,63 @@ std::string AuditRepository::ComputeHash(const std::string& previous_hash,
 absl::Status AuditRepository::Append(Transaction& tx,
                                      const std::vector<NewAuditEvent>& events) {
   if (events.empty()) return absl::OkStatus();
+  std::vector<std::string> actors, actions, resources, request_ids, outcomes,
+      summaries;
+  for (const NewAuditEvent& e : events) {
+    actors.push_back(e.actor);
+    actions.push_back(e.action);
+    resources.push_back(e.resource);
+    request_ids.push_back(e.request_id);
+    outcomes.push_back(e.outcome);
+    summaries.push_back(e.summary);
+  }
+  tx.pqxx().exec_prepared0(
+      queries::kQueueAuditEvents.name, ToTextArrayLiteral(actors),
+      ToTextArrayLiteral(actions), ToTextArrayLiteral(resources),
+      ToTextArrayLiteral(request_ids), ToTextArrayLiteral(outcomes),
+      ToTextArrayLiteral(summaries));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> AuditRepository::Seal(Transaction& tx, int limit) {
   const pqxx::row head =
       tx.pqxx().exec_prepared1(queries::kLockAuditChainHead.name);
   int64_t id = head[0].as<int64_t>();
   std::string hash = head[1].as<std::string>();
-  const int64_t time_micros = head[2].as<int64_t>();
-
+  const pqxx::result taken =
+      tx.pqxx().exec_prepared(queries::kTakeAuditOutbox.name, limit);
+  if (taken.empty()) return 0;
+  struct Entry {
+    int64_t outbox_id;
+    int64_t time_micros;
+    NewAuditEvent event;
+  };
+  std::vector<Entry> entries;
+  entries.reserve(taken.size());
+  for (const auto& row : taken) {
+    Entry& e = entries.emplace_back();
+    e.outbox_id = row[0].as<int64_t>();
+    e.time_micros = row[1].as<int64_t>();
+    e.event.actor = row[2].as<std::string>();
+    e.event.action = row[3].as<std::string>();
+    e.event.resource = row[4].as<std::string>();
+    e.event.request_id = row[5].as<std::string>();
+    e.event.outcome = row[6].as<std::string>();
+    e.event.summary = row[7].as<std::string>();
+  }
+  // Queue order (RETURNING gives none).
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return a.outbox_id < b.outbox_id;
+  });
   std::vector<std::string> ids, times, actors, actions, resources, request_ids,
       outcomes, summaries, previous_hashes, hashes;
-  const std::string time_text = absl::StrCat(time_micros);
-  for (const NewAuditEvent& e : events) {
+  for (const Entry& entry : entries) {
+    const NewAuditEvent& e = entry.event;
     ++id;
     previous_hashes.push_back(hash);
-    hash = AuditHash(hash, id, time_micros, e);
+    hash = AuditHash(hash, id, entry.time_micros, e);
     ids.push_back(absl::StrCat(id));
-    times.push_back(time_text);
+    times.push_back(absl::StrCat(entry.time_micros));
     actors.push_back(e.actor);
     actions.push_back(e.action);
     resources.push_back(e.resource);
@@ -104,11 +147,22 @@ absl::Status AuditRepository::Append(Transaction& tx,
     return absl::InternalError(
         "audit log: the chain head row is missing; re-run the migrations");
   }
-  return absl::OkStatus();
+  return static_cast<int>(entries.size());
+}
+
+absl::Status AuditRepository::SealAll(Transaction& tx) {
+  constexpr int kBatch = 1000;
+  while (true) {
+    absl::StatusOr<int> sealed = Seal(tx, kBatch);
+    if (!sealed.ok()) return sealed.status();
+    if (*sealed < kBatch) return absl::OkStatus();
+  }
 }
 
 absl::StatusOr<std::vector<AuditEvent>> AuditRepository::List(
     Transaction& tx, const AuditQuery& query) {
+  // Read your writes: what was appended and committed is listed.
+  if (absl::Status sealed = SealAll(tx); !sealed.ok()) return sealed;
   const pqxx::result rows = tx.pqxx().exec_prepared(
       queries::kListAuditEvents.name, query.resource, query.actor,
       query.before_id,
@@ -122,8 +176,8 @@ absl::StatusOr<std::vector<AuditEvent>> AuditRepository::List(
 }
 
 absl::StatusOr<AuditVerification> AuditRepository::Verify(Transaction& tx) {
-  // Everything up to the head read now is committed (the head moves in the
-  // appending transaction); later appends are left for the next run.
+  if (absl::Status sealed = SealAll(tx); !sealed.ok()) return sealed;
+  // The head and the chain up to it as this transaction sees them.
   const pqxx::row head =
       tx.pqxx().exec_prepared1(queries::kGetAuditChainHead.name);
   const int64_t head_id = head[0].as<int64_t>();

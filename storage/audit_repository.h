@@ -2,14 +2,19 @@
 
 // The append-only, hash-chained audit log. Each event stores the SHA-256 of
 // the previous event and of its own canonical content, so any changed,
-// removed or reordered row breaks the chain at that row. Appends take the
-// chain head's row lock for the rest of the transaction, so events are
-// chained in commit order; append in the transaction whose change the event
-// records, so both commit or neither. Stateless and thread-safe.
+// removed or reordered row breaks the chain at that row.
 //
-// Ids are gapless (assigned under the head lock, 1, 2, ...) and each
-// event's time is the database clock read under the lock; both are covered
-// by the hash: hash = hex SHA-256 of "certferry.audit.v1\n" followed by
+// Append queues events in an outbox, without a lock, in the transaction
+// whose change they record, so both commit or neither and audited
+// transactions still commit concurrently. Seal (one sealer at a time, under
+// the chain head's row lock) moves committed entries into the chain in
+// queue order; a background AuditSealer seals continuously, and List and
+// Verify seal first, so callers read their own writes. Stateless and
+// thread-safe.
+//
+// Ids are gapless (assigned by the sealer, 1, 2, ...) and each event's time
+// is the database clock when it was queued; both are covered by the hash: hash
+// = hex SHA-256 of "certferry.audit.v1\n" followed by
 // `<decimal length>:<bytes>\n` for previous_hash, id, time (microseconds
 // since the Unix epoch), actor, action, resource, request_id, outcome and
 // summary.
@@ -59,20 +64,24 @@ struct AuditVerification {
 
 class AuditRepository {
  public:
-  // Appends `events` in order, chained after the current head, in one
-  // round trip after the head lock (events of one call share a time). An
-  // empty list does nothing and takes no lock. The lock is held until `tx`
-  // ends: append as late in the transaction as possible.
+  // Queues `events` in order, in one round trip, taking no lock. An empty
+  // list does nothing.
   static absl::Status Append(Transaction& tx,
                              const std::vector<NewAuditEvent>& events);
-  // Up to query.page_size events matching the filters (since inclusive,
-  // until exclusive), newest (highest id) first, below query.before_id.
+  // Chains up to `limit` of the oldest queued events after the head; holds
+  // the head's lock until `tx` ends. Returns how many.
+  static absl::StatusOr<int> Seal(Transaction& tx, int limit);
+  // Seals until nothing committed is left queued.
+  static absl::Status SealAll(Transaction& tx);
+  // Seals, then up to query.page_size events matching the filters (since
+  // inclusive, until exclusive), newest (highest id) first, below
+  // query.before_id.
   static absl::StatusOr<std::vector<AuditEvent>> List(Transaction& tx,
                                                       const AuditQuery& query);
-  // Walks the chain in id order up to the head as it is at the start, a
-  // page at a time, recomputing every hash. Reports the first event that is
-  // changed, missing (at the event after the gap) or unlinked, and removal
-  // of the newest events (at the first missing id). Takes no locks.
+  // Seals, then walks the chain in id order up to the head, a page at a
+  // time, recomputing every hash. Reports the first event that is changed,
+  // missing (at the event after the gap) or unlinked, and removal of the
+  // newest events (at the first missing id).
   static absl::StatusOr<AuditVerification> Verify(Transaction& tx);
 
   // The previous_hash of the first event: 64 zeros.

@@ -4,16 +4,29 @@
 
 namespace certferry::storage::queries {
 
-// Locks the chain head until the end of the transaction and reads it, with
-// the database clock (microseconds since the epoch) read after the lock.
+// Queues events in the outbox (parallel arrays), each stamped with the
+// database clock.
+inline constexpr SqlStatement kQueueAuditEvents{"queue_audit_events", R"sql(
+INSERT INTO audit_outbox (actor, action, resource, request_id, outcome,
+                          summary)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
+                     $5::text[], $6::text[]))sql"};
+
+// Locks the chain head until the end of the transaction (one sealer at a
+// time) and reads it.
 inline constexpr SqlStatement kLockAuditChainHead{"lock_audit_chain_head",
                                                   R"sql(
-SELECT last_id, last_hash,
-       (extract(epoch FROM clock_timestamp()) * 1000000)::bigint
-FROM audit_chain_head FOR UPDATE)sql"};
+SELECT last_id, last_hash FROM audit_chain_head FOR UPDATE)sql"};
+
+// Takes up to $1 of the oldest committed outbox entries out of the outbox.
+inline constexpr SqlStatement kTakeAuditOutbox{"take_audit_outbox", R"sql(
+DELETE FROM audit_outbox
+WHERE id IN (SELECT id FROM audit_outbox ORDER BY id LIMIT $1)
+RETURNING id, (extract(epoch FROM time) * 1000000)::bigint, actor, action,
+          resource, request_id, outcome, summary)sql"};
 
 // Inserts chained events (parallel arrays, ids and hashes computed by the
-// caller under the head lock) and moves the head to $11/$12.
+// sealer under the head lock) and moves the head to $11/$12.
 inline constexpr SqlStatement kAppendAuditEvents{"append_audit_events", R"sql(
 WITH input AS (
   SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[],

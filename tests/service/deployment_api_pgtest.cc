@@ -11,6 +11,7 @@
 #include "service/certificate_api.h"
 #include "service/deployment_api.h"
 #include "service/target_api.h"
+#include "storage/audit_repository.h"
 #include "storage/deployment_repository.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_database.h"
@@ -76,7 +77,14 @@ class DeploymentApiTest : public ::testing::Test {
     return request;
   }
 
+  // Seals queued audit events first, so queries see them.
   int Count(const std::string& sql) {
+    EXPECT_THAT(
+        db_->RunInTransaction("seal",
+                              [](storage::Transaction& tx) {
+                                return storage::AuditRepository::SealAll(tx);
+                              }),
+        IsOk());
     auto value = testing::QueryScalar(dsn_, sql);
     EXPECT_THAT(value, IsOk());
     return value.ok() ? std::stoi(*value) : -1;

@@ -1,16 +1,20 @@
 // The hash-chained audit log against a real PostgreSQL: append, list,
 // append-only enforcement, concurrent appends, and tamper detection.
 
+#include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/audit_repository.h"
+#include "storage/audit_sealer.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_database.h"
+#include "tests/support/wait_for.h"
 
 namespace certferry::storage {
 namespace {
@@ -36,6 +40,8 @@ class AuditRepositoryTest : public ::testing::Test {
     db_ = *std::move(db);
   }
 
+  // Appends in a transaction of its own, then seals, as the background
+  // sealer would.
   void Append(const std::vector<NewAuditEvent>& events) {
     ASSERT_THAT(db_->RunInTransaction("append",
                                       [&](Transaction& tx) {
@@ -43,6 +49,20 @@ class AuditRepositoryTest : public ::testing::Test {
                                                                        events);
                                       }),
                 IsOk());
+    Seal();
+  }
+
+  void Seal() {
+    ASSERT_THAT(db_->RunInTransaction("seal",
+                                      [](Transaction& tx) {
+                                        return AuditRepository::SealAll(tx);
+                                      }),
+                IsOk());
+  }
+
+  int CountChained() {
+    return std::stoi(
+        *testing::QueryScalar(dsn_, "SELECT count(*) FROM audit_events"));
   }
 
   // Five events, one per transaction.
@@ -270,6 +290,68 @@ TEST_F(AuditRepositoryTest, VerifyWalksMoreThanOnePage) {
   EXPECT_FALSE(verification.intact);
   EXPECT_EQ(verification.first_broken_id, 1234);
   EXPECT_EQ(verification.events_checked, 1233);
+}
+
+// Appending takes no lock: a transaction that appended and is still open
+// does not hold up another that appends and commits.
+TEST_F(AuditRepositoryTest, AppendsDoNotWaitForEachOther) {
+  std::atomic<bool> other_committed{false};
+  std::thread other;
+  ASSERT_THAT(
+      db_->RunInTransaction(
+          "open_append",
+          [&](Transaction& tx) -> absl::Status {
+            CF_RETURN_IF_ERROR(
+                AuditRepository::Append(tx, {Event("first", "r")}));
+            other = std::thread([&] {
+              Append({Event("second", "r")});
+              other_committed = true;
+            });
+            if (!testing::WaitFor([&] { return other_committed.load(); },
+                                  absl::Seconds(10))) {
+              return absl::DeadlineExceededError("the other append waited");
+            }
+            return absl::OkStatus();
+          }),
+      IsOk());
+  other.join();
+  EXPECT_TRUE(other_committed);
+  // Both are chained, in the order they became visible: "second" was
+  // sealed as soon as it committed, "first" after (newest first here).
+  const std::vector<AuditEvent> events = List({});
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].event.actor, "first");
+  EXPECT_EQ(events[1].event.actor, "second");
+  EXPECT_TRUE(Verify().intact);
+}
+
+// Events of a transaction that rolls back are never chained; committed
+// ones are chained by the background sealer without anyone listing.
+TEST_F(AuditRepositoryTest, SealerChainsCommittedEventsOnly) {
+  EXPECT_THAT(
+      db_->RunInTransaction("rolled_back",
+                            [&](Transaction& tx) -> absl::Status {
+                              CF_RETURN_IF_ERROR(AuditRepository::Append(
+                                  tx, {Event("ghost", "r")}));
+                              return absl::AbortedError("roll back");
+                            }),
+      ::certferry::testing::StatusIs(absl::StatusCode::kAborted));
+  ASSERT_THAT(db_->RunInTransaction("append",
+                                    [&](Transaction& tx) {
+                                      return AuditRepository::Append(
+                                          tx, {Event("real", "r")});
+                                    }),
+              IsOk());
+  EXPECT_EQ(CountChained(), 0);
+  {
+    AuditSealer sealer(*db_, absl::Milliseconds(20));
+    EXPECT_TRUE(testing::WaitFor([&] { return CountChained() == 1; },
+                                 absl::Seconds(10)));
+  }
+  EXPECT_EQ(*testing::QueryScalar(dsn_, "SELECT actor FROM audit_events"),
+            "real");
+  EXPECT_EQ(*testing::QueryScalar(dsn_, "SELECT count(*) FROM audit_outbox"),
+            "0");
 }
 
 }  // namespace

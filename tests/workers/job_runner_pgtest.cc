@@ -9,6 +9,7 @@
 #include "common/status_macros.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "storage/audit_repository.h"
 #include "storage/job_repository.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_database.h"
@@ -457,8 +458,20 @@ TEST_F(JobRunnerTest, ShutdownLetsShortJobsFinish) {
 }
 
 TEST_F(JobRunnerTest, TwoRunnersShareTheQueueWithoutRunningAnyJobTwice) {
-  auto handler = std::make_shared<FunctionHandler>(
-      [](JobContext&) -> absl::StatusOr<std::string> { return "{}"; });
+  // Each runner's jobs wait until the other runner has run one, so neither
+  // can drain the queue alone however the two start.
+  std::atomic<int> ran_a{0}, ran_b{0};
+  auto waits_for = [](std::atomic<int>& mine, std::atomic<int>& other) {
+    return [&mine, &other](JobContext&) -> absl::StatusOr<std::string> {
+      ++mine;
+      if (!WaitFor([&] { return other.load() > 0; }, absl::Seconds(20))) {
+        return absl::DeadlineExceededError("the other runner ran nothing");
+      }
+      return std::string("{}");
+    };
+  };
+  auto handler_a = std::make_shared<FunctionHandler>(waits_for(ran_a, ran_b));
+  auto handler_b = std::make_shared<FunctionHandler>(waits_for(ran_b, ran_a));
   std::vector<storage::NewJob> jobs(300, storage::NewJob{.kind = "test"});
   ASSERT_THAT(db_->RunInTransaction<std::vector<model::Job>>(
                   "bulk",
@@ -466,14 +479,15 @@ TEST_F(JobRunnerTest, TwoRunnersShareTheQueueWithoutRunningAnyJobTwice) {
                     return storage::JobRepository::EnqueueMany(tx, jobs);
                   }),
               IsOk());
-  // Small claims so that both runners get a share of 300 fast jobs.
   config_.claim_batch = 4;
   config_.prefetch = 4;
-  auto a = StartRunner(handler, config_);
-  auto b = StartRunner(handler, config_);
+  auto a = StartRunner(handler_a, config_);
+  auto b = StartRunner(handler_b, config_);
   ASSERT_TRUE(WaitFor([&] { return CountState("succeeded") == 300; }));
-  EXPECT_EQ(handler->runs().size(), 300u);
-  for (const auto& [id, runs] : handler->runs()) EXPECT_EQ(runs, 1) << id;
+  std::map<int64_t, int> runs = handler_a->runs();
+  for (const auto& [id, count] : handler_b->runs()) runs[id] += count;
+  EXPECT_EQ(runs.size(), 300u);
+  for (const auto& [id, count] : runs) EXPECT_EQ(count, 1) << id;
   EXPECT_GT(a->stats().succeeded, 0);
   EXPECT_GT(b->stats().succeeded, 0);
 }
@@ -523,6 +537,12 @@ TEST_F(JobRunnerTest, AuditedKindsRecordEveryStateChangeAndOthersNothing) {
   }
   ASSERT_TRUE(WaitForState(fails, JobState::kFailed));
 
+  ASSERT_THAT(
+      db_->RunInTransaction("seal",
+                            [](storage::Transaction& tx) {
+                              return storage::AuditRepository::SealAll(tx);
+                            }),
+      IsOk());
   auto events_of = [&](int64_t id) {
     return *testing::QueryScalar(
         dsn_, absl::StrCat("SELECT coalesce(string_agg(actor || ' ' || action "

@@ -265,7 +265,23 @@ absl::StatusOr<targets::ServedCertificate> DeployHandler::VerifyServed(
             endpoint, leaf_sha256,
             std::max(deadline - absl::Now(), absl::ZeroDuration()),
             config_.verify_retry_interval);
-    if (!served.ok()) return served;
+    if (!served.ok()) {
+      if (absl::IsFailedPrecondition(served.status())) return served;
+      // The last try ran out of time or could not connect: look once more,
+      // so the evidence says what the endpoint serves.
+      absl::StatusOr<targets::ServedCertificate> now =
+          targets::FetchServedCertificate(endpoint,
+                                          config_.verify_connect_timeout);
+      return absl::Status(
+          served.status().code(),
+          absl::StrCat(
+              served.status().message(), "; served now: ",
+              now.ok()
+                  ? absl::StrCat(
+                        now->leaf_sha256, " (",
+                        now->chain.empty() ? "" : now->chain[0].subject, ")")
+                  : std::string(now.status().message())));
+    }
     bool consistent = true;
     for (int i = 1; i < config_.verify_consecutive && consistent; ++i) {
       absl::StatusOr<targets::ServedCertificate> again =
