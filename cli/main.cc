@@ -20,6 +20,8 @@
 //   certferry audit list [--resource R] [--actor A] [--since RFC3339]
 //       [--limit N];  certferry audit verify
 //   certferry health
+//   certferry airec mapping --cert-file F --cert-id ID --domain D [...] -o F
+//   certferry airec check FILE [--cert-file F --cert-id ID ...]  (local)
 //
 // The server comes from --server, else CERTFERRY_SERVER, else 127.0.0.1:7443.
 
@@ -50,6 +52,9 @@
 #include "common/ids.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "mapping/certificate_info.h"
+#include "mapping/certificate_info_xlsx.h"
+#include "pki/certificate_bundle.h"
 
 namespace {
 
@@ -87,6 +92,11 @@ constexpr char kUsage[] =
     "             [--limit N]   (newest first; default 50)\n"
     "  audit verify   (exit status 1 if the log was tampered with)\n"
     "  health\n"
+    "  airec mapping --cert-file CHAIN.pem --cert-id ID --domain D\n"
+    "                [--domain D2 ...] -o certificate_info.xlsx\n"
+    "  airec check certificate_info.xlsx [--cert-file CHAIN.pem --cert-id ID\n"
+    "              ...]   (exit status 1 if any row has a problem)\n"
+    "  (airec commands work on local files; they need no server)\n"
     "\n"
     "The server is --server, else $CERTFERRY_SERVER, else 127.0.0.1:7443.\n";
 
@@ -996,6 +1006,146 @@ int AuditVerify(Client& client, bool json) {
   return response.intact() ? 0 : 1;
 }
 
+// ---- airec: certificate_info.xlsx, local files only (no server).
+
+int LocalError(const absl::Status& status) {
+  std::fprintf(stderr, "certferry: %s: %s\n",
+               absl::StatusCodeToString(status.code()).c_str(),
+               std::string(status.message()).c_str());
+  return 1;
+}
+
+// Reads each --cert-file and keys its leaf's SAN DNS names by the --cert-id
+// at the same position, so rows can be checked against what the
+// certificate really names.
+bool LoadCertificateNames(const Args& args,
+                          certferry::mapping::CertificateNames* out,
+                          std::string* error) {
+  static const std::vector<std::string> kNone;
+  auto values = [&args](const char* flag) -> const std::vector<std::string>& {
+    auto it = args.all.find(flag);
+    return it == args.all.end() ? kNone : it->second;
+  };
+  const std::vector<std::string>& files = values("cert-file");
+  const std::vector<std::string>& ids = values("cert-id");
+  if (files.size() != ids.size()) {
+    *error = absl::StrCat("give one --cert-id per --cert-file (got ",
+                          files.size(), " files and ", ids.size(), " ids)");
+    return false;
+  }
+  for (size_t i = 0; i < files.size(); ++i) {
+    std::string pem;
+    if (!ReadFile(files[i], &pem, error)) return false;
+    absl::StatusOr<std::vector<certferry::pki::CertificateInfo>> chain =
+        certferry::pki::ParseCertificateChain(pem, "--cert-file " + files[i]);
+    if (!chain.ok()) {
+      *error = std::string(chain.status().message());
+      return false;
+    }
+    (*out)[ids[i]] = chain->front().dns_names;
+  }
+  return true;
+}
+
+int AirecMapping(const Args& args) {
+  // -o is the one short flag: ParseArgs leaves it positional.
+  std::string output = args.Get("output");
+  const std::vector<std::string>& p = args.positional;
+  for (size_t i = 2; i + 1 < p.size(); ++i) {
+    if (p[i] == "-o") output = p[i + 1];
+  }
+  if (output.empty()) return UsageError("airec mapping: -o FILE is required");
+  if (!args.Has("cert-file") || !args.Has("cert-id")) {
+    return UsageError(
+        "airec mapping: --cert-file and --cert-id are required (the "
+        "domains are checked against the certificate's names)");
+  }
+  auto domains = args.all.find("domain");
+  if (domains == args.all.end()) {
+    return UsageError("airec mapping: give at least one --domain");
+  }
+  certferry::mapping::MappingValidationOptions options;
+  options.certificates.emplace();
+  std::string error;
+  if (!LoadCertificateNames(args, &*options.certificates, &error)) {
+    return UsageError(error);
+  }
+  if (options.certificates->size() != 1) {
+    return UsageError("airec mapping: give exactly one --cert-file/--cert-id");
+  }
+  const std::string id = options.certificates->begin()->first;
+  std::vector<certferry::mapping::MappingRow> rows;
+  for (const std::string& domain : domains->second) {
+    certferry::mapping::MappingRow row;
+    row.row = static_cast<int>(rows.size()) + 2;  // as the sheet will show
+    row.domain = domain;
+    row.certificate_id = id;
+    rows.push_back(std::move(row));
+  }
+  const std::vector<certferry::mapping::MappingIssue> issues =
+      certferry::mapping::ValidateMappingRows(rows, options);
+  if (!issues.empty()) {
+    std::fprintf(stderr, "certferry: %s not written; fix these:\n%s\n",
+                 output.c_str(),
+                 certferry::mapping::FormatMappingIssues(issues).c_str());
+    return 1;
+  }
+  absl::Status written =
+      certferry::mapping::WriteCertificateInfoXlsxFile(output, rows);
+  if (!written.ok()) return LocalError(written);
+  std::printf("wrote %s: %zu row(s), header %s\n", output.c_str(), rows.size(),
+              certferry::mapping::HeaderKindName(
+                  certferry::mapping::HeaderKind::kStandard)
+                  .c_str());
+  return 0;
+}
+
+int AirecCheck(const Args& args) {
+  const std::vector<std::string>& p = args.positional;
+  if (p.size() != 3) {
+    return UsageError("airec check: give exactly one certificate_info.xlsx");
+  }
+  std::string bytes, error;
+  if (!ReadFile(p[2], &bytes, &error)) return UsageError(error);
+  certferry::mapping::MappingValidationOptions options;
+  if (args.Has("cert-file") || args.Has("cert-id")) {
+    options.certificates.emplace();
+    if (!LoadCertificateNames(args, &*options.certificates, &error)) {
+      return UsageError(error);
+    }
+  }
+  absl::StatusOr<certferry::mapping::CertificateInfoSheet> sheet =
+      certferry::mapping::ReadCertificateInfoXlsx(bytes, p[2]);
+  if (!sheet.ok()) return LocalError(sheet.status());
+  options.header = sheet->header;
+  std::printf("%s: sheet '%s', header %s (row %d), %zu row(s)\n", p[2].c_str(),
+              sheet->sheet_name.c_str(),
+              certferry::mapping::HeaderKindName(sheet->header).c_str(),
+              sheet->header_row, sheet->rows.size());
+  const std::vector<certferry::mapping::MappingIssue> issues =
+      certferry::mapping::ValidateMappingRows(sheet->rows, options);
+  for (const certferry::mapping::MappingIssue& issue : issues) {
+    std::printf("%s\n", certferry::mapping::FormatMappingIssue(issue).c_str());
+  }
+  if (!issues.empty()) {
+    std::printf("%zu problem(s)\n", issues.size());
+    return 1;
+  }
+  std::printf("ok: no problems%s\n",
+              options.certificates.has_value()
+                  ? ""
+                  : " (certificate coverage not checked: give --cert-file "
+                    "and --cert-id)");
+  return 0;
+}
+
+int Airec(const Args& args) {
+  const std::vector<std::string>& p = args.positional;
+  if (p.size() >= 2 && p[1] == "mapping") return AirecMapping(args);
+  if (p.size() >= 2 && p[1] == "check") return AirecCheck(args);
+  return UsageError("airec: expected mapping or check");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -1006,6 +1156,7 @@ int main(int argc, char** argv) {
     std::printf("%s", kUsage);
     return args.Has("help") ? 0 : 2;
   }
+  if (args.positional[0] == "airec") return Airec(args);  // local, no server
   std::string server = args.Get("server");
   if (server.empty()) {
     const char* env = std::getenv("CERTFERRY_SERVER");
