@@ -319,12 +319,22 @@ absl::Status CloudEmulator::Start(const std::string& host, int port) {
   auto airec_post = [this](const std::string& op) {
     return [this, op](const httplib::Request& req, httplib::Response& res,
                       const httplib::ContentReader& reader) {
-      // Raw bytes: the V3 payload hash covers the multipart body as sent.
+      // The V3 payload hash covers the multipart body as sent, so it is read
+      // raw. httplib 0.11 insists on its multipart parser (and throws
+      // bad_function_call without one) while Content-Type says multipart;
+      // the Request is a mutable local inside httplib, so the header is
+      // hidden for the read and restored after.
+      auto& mutable_req = const_cast<httplib::Request&>(req);
+      const std::string content_type = req.get_header_value("Content-Type");
+      mutable_req.headers.erase("Content-Type");
       std::string body;
       reader([&](const char* data, size_t size) {
         body.append(data, size);
         return true;
       });
+      if (!content_type.empty()) {
+        mutable_req.headers.emplace("Content-Type", content_type);
+      }
       HandleAirec(req, res, body, req.matches[1], op);
     };
   };
