@@ -524,6 +524,57 @@ TEST_F(CloudEmulatorTest, ServerErrorInjectionAnswers503) {
   EXPECT_EQ(a.body["Code"], "ServiceUnavailable");
 }
 
+TEST_F(CloudEmulatorTest, DelayInjectionSlowsTheAnswer) {
+  TearDown();
+  std::string config = kConfig;
+  config.replace(config.find("\"failing_resource_ids\""), 0,
+                 "\"delay_share\": 1.0, \"delay_ms\": 300, ");
+  StartWith(config);
+  const absl::Time start = absl::Now();
+  Answer a = Rpc("ListCloudResources");
+  EXPECT_EQ(a.status, 200);
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(300));
+}
+
+// An RPC action signed with V3 (§2.4): business parameters in the query,
+// action and version in x-acs-* headers.
+TEST_F(CloudEmulatorTest, V3SignedRpcRequestIsAccepted) {
+  auto send = [&](const std::string& secret, const std::string& nonce) {
+    const std::string query = "CloudProduct=ALB";
+    std::map<std::string, std::string> headers = {
+        {"host", absl::StrCat("127.0.0.1:", emulator_->api_port())},
+        {"x-acs-action", "ListCloudResources"},
+        {"x-acs-version", "2020-04-07"},
+        {"x-acs-date", NowStamp()},
+        {"x-acs-signature-nonce", nonce},
+        {"x-acs-content-sha256", Sha256("")}};
+    std::string canonical_headers, signed_headers;
+    for (const auto& [k, v] : headers) {
+      canonical_headers += k + ":" + v + "\n";
+      signed_headers += (signed_headers.empty() ? "" : ";") + k;
+    }
+    const std::string canonical = "POST\n/\n" + query + "\n" +
+                                  canonical_headers + "\n" + signed_headers +
+                                  "\n" + Sha256("");
+    httplib::Headers h(headers.begin(), headers.end());
+    h.emplace(
+        "Authorization",
+        absl::StrCat("ACS3-HMAC-SHA256 Credential=", kKeyId,
+                     ",SignedHeaders=", signed_headers, ",Signature=",
+                     ToHex(HmacRaw(EVP_sha256(), secret,
+                                   "ACS3-HMAC-SHA256\n" + Sha256(canonical)))));
+    return ToAnswer(client_->Post(("/?" + query).c_str(), h, "",
+                                  "application/x-www-form-urlencoded"));
+  };
+  Answer a = send(kSecret, NewNonce());
+  ASSERT_EQ(a.status, 200) << a.body.dump();
+  ASSERT_EQ(a.body["Data"].size(), 1u);
+  EXPECT_EQ(a.body["Data"][0]["Id"], 1003);
+  a = send("wrong-secret", NewNonce());
+  EXPECT_EQ(a.status, 400);
+  EXPECT_EQ(a.body["Code"], "SignatureDoesNotMatch");
+}
+
 // --- AIRec (ROA, V3) ---
 
 std::string FakeXlsx() {
