@@ -10,7 +10,7 @@ CERTFERRY_PACKAGES=(
   libssl-dev libabsl-dev libprotobuf-dev protobuf-compiler
   libgrpc++-dev protobuf-compiler-grpc libpqxx-dev libpq-dev
   libgtest-dev libgmock-dev postgresql postgresql-client nlohmann-json3-dev
-  libgoogle-perftools-dev nginx
+  libgoogle-perftools-dev nginx libcurl4-openssl-dev libcpp-httplib-dev
 )
 
 log() { printf '==> %s\n' "$*" >&2; }
