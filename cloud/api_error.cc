@@ -146,6 +146,17 @@ std::optional<ApiError> GetApiError(const absl::Status& status) {
   return error;
 }
 
+absl::Status WithCallContext(const absl::Status& status,
+                             absl::string_view context) {
+  if (status.ok()) return status;
+  absl::Status out(status.code(),
+                   absl::StrCat(context, ": ", status.message()));
+  status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
+    out.SetPayload(url, payload);
+  });
+  return out;
+}
+
 bool IsThrottling(const ApiError& error) {
   return absl::StartsWith(error.code, "Throttling") ||
          absl::StartsWith(error.code, "Rejected.Throttling") ||

@@ -44,6 +44,11 @@ absl::Status ApiErrorToStatus(const ApiError& error);
 // The ApiError attached by ApiErrorToStatus; nullopt for other statuses.
 std::optional<ApiError> GetApiError(const absl::Status& status);
 
+// `status` with `context: ` prefixed to its message, keeping the code and
+// the attached ApiError (common's WithContext drops payloads).
+absl::Status WithCallContext(const absl::Status& status,
+                             absl::string_view context);
+
 // Throttling: any code starting "Throttling", "Rejected.Throttling",
 // "ServiceUnavailable", HTTP 429/503, or an x-acs-retry-after header. The
 // server did not process the request, so retrying is always safe.

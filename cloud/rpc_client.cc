@@ -4,9 +4,9 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cloud/api_error.h"
 #include "cloud/percent_encoding.h"
 #include "cloud/signature_v3.h"
-#include "common/status_macros.h"
 
 namespace certferry::cloud {
 namespace {
@@ -108,7 +108,7 @@ absl::StatusOr<nlohmann::json> RpcClient::Call(absl::string_view action,
   absl::StatusOr<HttpResponse> response = SendWithRetries(
       http_, [&] { return BuildRequest(action, params); }, options_.retry,
       idempotent);
-  if (!response.ok()) return WithContext(response.status(), action);
+  if (!response.ok()) return WithCallContext(response.status(), action);
   nlohmann::json body = nlohmann::json::parse(response->body, nullptr,
                                               /*allow_exceptions=*/false);
   if (!body.is_object()) {

@@ -27,6 +27,8 @@ class LocalHttpServer {
     server_.Get(".*", dispatch);
     server_.Post(".*", dispatch);
     server_.Put(".*", dispatch);
+    // Stop() waits for idle keep-alive connections; do not wait long.
+    server_.set_keep_alive_timeout(1);
     port_ = server_.bind_to_any_port("127.0.0.1");
     EXPECT_GT(port_, 0) << "cannot bind 127.0.0.1";
     thread_ = std::thread([this] { server_.listen_after_bind(); });
