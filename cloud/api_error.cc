@@ -93,8 +93,7 @@ absl::StatusCode StatusCodeForApiError(absl::string_view code,
   if (code == "InvalidAction.NotFound" || code == "InvalidVersion") {
     return StatusCode::kUnimplemented;
   }
-  if (absl::EndsWith(code, "NotFound") || contains("NotExist") ||
-      http_status == 404) {
+  if (contains("NotFound") || contains("NotExist") || http_status == 404) {
     return StatusCode::kNotFound;
   }
   if (contains("AlreadyExist") || contains("Duplicate")) {

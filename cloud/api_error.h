@@ -34,7 +34,7 @@ std::optional<ApiError> ParseApiError(const HttpResponse& response);
 // quota → RESOURCE_EXHAUSTED, ServiceUnavailable and 5xx → UNAVAILABLE,
 // InvalidParameter/MissingParameter → INVALID_ARGUMENT, Forbidden/NoPermission
 // → PERMISSION_DENIED, signature/AccessKey/token → UNAUTHENTICATED,
-// *.NotFound / NotExist / 404 → NOT_FOUND, *AlreadyExist* → ALREADY_EXISTS,
+// *NotFound* / *NotExist* / 404 → NOT_FOUND, *AlreadyExist* → ALREADY_EXISTS,
 // other 4xx → FAILED_PRECONDITION.
 absl::StatusCode StatusCodeForApiError(absl::string_view code, int http_status);
 

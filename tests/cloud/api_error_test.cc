@@ -40,6 +40,7 @@ TEST(StatusCodeForApiError, MapsDocumentedCodes) {
       {"InstanceNotFound", 404, StatusCode::kNotFound},
       {"Certificate.NotFound", 400, StatusCode::kNotFound},
       {"Resource.NotExist", 400, StatusCode::kNotFound},
+      {"NotFound.Certificate", 400, StatusCode::kNotFound},
       {"Name.AlreadyExists", 400, StatusCode::kAlreadyExists},
       {"InvalidParameter", 400, StatusCode::kInvalidArgument},
       {"MissingParameter", 400, StatusCode::kInvalidArgument},
