@@ -3,6 +3,8 @@
 #include "cloud/http_client.h"
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "tests/cloud/local_http_server.h"
 #include "tests/support/status_matchers.h"
+#include "tests/support/test_pki.h"
 
 namespace certferry::cloud {
 namespace {
@@ -195,6 +198,63 @@ TEST(CurlHttpClient, HttpsAgainstAPlainHttpServerFails) {
       Get("https://127.0.0.1:" + std::to_string(server.port()) + "/"),
       absl::Seconds(5));
   EXPECT_THAT(response, Not(IsOk()));
+}
+
+// An HTTPS server on loopback with a certificate for "localhost" from a
+// per-run test CA (root.pem).
+class TlsServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("cf-cloud-tls-" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir_);
+    const testing::TestChain chain = testing::MakeChain({"localhost"});
+    Write("root.pem", chain.root.cert_pem);
+    Write("server.pem", chain.fullchain_pem());
+    Write("server.key", chain.leaf.key.private_key_pem);
+    server_ = std::make_unique<LocalHttpServer>(
+        [](const httplib::Request&, httplib::Response& res) {
+          res.set_content("over tls", "text/plain");
+        },
+        Path("server.pem"), Path("server.key"));
+  }
+  void TearDown() override {
+    server_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Write(const std::string& name, const std::string& content) {
+    std::ofstream(dir_ / name) << content;
+  }
+  std::string Path(const std::string& name) { return (dir_ / name).string(); }
+  std::string Url() {
+    return "https://localhost:" + std::to_string(server_->port()) + "/";
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<LocalHttpServer> server_;
+};
+
+TEST_F(TlsServerTest, TrustsTheConfiguredCaFile) {
+  CurlHttpClientOptions options;
+  options.ca_file = Path("root.pem");
+  CurlHttpClient client(options);
+  absl::StatusOr<HttpResponse> response =
+      client.Send(Get(Url()), absl::Seconds(10));
+  ASSERT_THAT(response, IsOk());
+  EXPECT_EQ(response->body, "over tls");
+}
+
+TEST_F(TlsServerTest, VerifiesByDefault) {
+  CurlHttpClient client;  // system trust store: does not know the test CA
+  EXPECT_THAT(client.Send(Get(Url()), absl::Seconds(10)),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+TEST_F(TlsServerTest, VerificationCanBeTurnedOff) {
+  CurlHttpClientOptions options;
+  options.verify_tls = false;
+  CurlHttpClient client(options);
+  EXPECT_THAT(client.Send(Get(Url()), absl::Seconds(10)), IsOk());
 }
 
 TEST(SendWithRetries, ThrottledTwiceThenSucceedsOnTheThirdAttempt) {

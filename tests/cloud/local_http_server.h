@@ -7,6 +7,7 @@
 #include <httplib.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -21,18 +22,25 @@ class LocalHttpServer {
   using Handler =
       std::function<void(const httplib::Request&, httplib::Response&)>;
 
-  explicit LocalHttpServer(Handler handler) : handler_(std::move(handler)) {
+  // Plain HTTP, or HTTPS when `cert_file` and `key_file` (PEM paths) are
+  // given.
+  explicit LocalHttpServer(Handler handler, const std::string& cert_file = "",
+                           const std::string& key_file = "")
+      : handler_(std::move(handler)),
+        server_(cert_file.empty() ? std::make_unique<httplib::Server>()
+                                  : std::make_unique<httplib::SSLServer>(
+                                        cert_file.c_str(), key_file.c_str())) {
     auto dispatch = [this](const httplib::Request& req,
                            httplib::Response& res) { handler_(req, res); };
-    server_.Get(".*", dispatch);
-    server_.Post(".*", dispatch);
-    server_.Put(".*", dispatch);
+    server_->Get(".*", dispatch);
+    server_->Post(".*", dispatch);
+    server_->Put(".*", dispatch);
     // Stop() waits for idle keep-alive connections; do not wait long.
-    server_.set_keep_alive_timeout(1);
-    port_ = server_.bind_to_any_port("127.0.0.1");
+    server_->set_keep_alive_timeout(1);
+    port_ = server_->bind_to_any_port("127.0.0.1");
     EXPECT_GT(port_, 0) << "cannot bind 127.0.0.1";
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    EXPECT_TRUE(WaitFor([this] { return server_.is_running(); }))
+    thread_ = std::thread([this] { server_->listen_after_bind(); });
+    EXPECT_TRUE(WaitFor([this] { return server_->is_running(); }))
         << "server did not start listening";
   }
 
@@ -40,7 +48,7 @@ class LocalHttpServer {
 
   // Stops listening; later connections are refused.
   void Stop() {
-    server_.stop();
+    server_->stop();
     if (thread_.joinable()) thread_.join();
   }
 
@@ -49,7 +57,7 @@ class LocalHttpServer {
 
  private:
   Handler handler_;
-  httplib::Server server_;
+  std::unique_ptr<httplib::Server> server_;
   int port_ = -1;
   std::thread thread_;
 };
