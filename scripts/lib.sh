@@ -11,7 +11,7 @@ CERTFERRY_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libpqxx-dev libpq-dev
   libgtest-dev libgmock-dev postgresql postgresql-client nlohmann-json3-dev
   libgoogle-perftools-dev nginx libxlsxwriter-dev libzip-dev libxml2-dev
-  libcpp-httplib-dev
+  libcpp-httplib-dev libcurl4-openssl-dev
 )
 
 log() { printf '==> %s\n' "$*" >&2; }
