@@ -23,6 +23,7 @@
 #include "absl/time/clock.h"
 #include "emulator/signature.h"
 #include "emulator/tls_endpoint.h"
+#include "mapping/certificate_info_xlsx.h"
 #include "pki/certificate_bundle.h"
 #include "pki/names.h"
 
@@ -271,6 +272,19 @@ Json ResourceJson(const ResourceState& r,
 CloudEmulator::CloudEmulator(EmulatorConfig config)
     : config_(std::move(config)), state_(std::make_unique<State>()) {
   state_->rng.seed(config_.faults.seed);
+  // Like the platform, take the domains as written, without certferry's
+  // row checks: a bad row makes the binding fail, not the upload.
+  mapping_reader_ = [](const std::string& xlsx_bytes)
+      -> absl::StatusOr<std::vector<std::string>> {
+    absl::StatusOr<mapping::CertificateInfoSheet> sheet =
+        mapping::ReadCertificateInfoXlsx(xlsx_bytes);
+    if (!sheet.ok()) return sheet.status();
+    std::vector<std::string> domains;
+    for (const mapping::MappingRow& row : sheet->rows) {
+      domains.push_back(row.domain);
+    }
+    return domains;
+  };
 }
 
 CloudEmulator::~CloudEmulator() { Stop(); }

@@ -39,10 +39,10 @@ struct TlsEndpointInfo {
   int port = 0;
 };
 
-// Reads the domains a certificate_info.xlsx mapping binds. HOOK for issue 5:
-// the xlsx reader is being written in cloud/airec/; until it is wired in
-// (SetMappingDomainsReader), the emulator only checks that the upload is an
-// xlsx container and takes the instance's configured domain as the mapping.
+// Reads the domains a certificate_info.xlsx mapping binds. The default reads
+// the workbook with mapping::ReadCertificateInfoXlsx and takes the Domain
+// column as written (no row checks: like the platform, a bad row fails the
+// binding later, silently); tests may replace it.
 using MappingDomainsReader =
     std::function<absl::StatusOr<std::vector<std::string>>(
         const std::string& xlsx_bytes)>;

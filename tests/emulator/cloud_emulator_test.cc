@@ -19,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "mapping/certificate_info_xlsx.h"
 #include "pki/certificate_bundle.h"
 #include "targets/endpoint_probe.h"
 #include "tests/support/test_pki.h"
@@ -577,10 +578,15 @@ TEST_F(CloudEmulatorTest, V3SignedRpcRequestIsAccepted) {
 
 // --- AIRec (ROA, V3) ---
 
-std::string FakeXlsx() {
-  // A zip local-file header naming the sheet part is all the emulator
-  // checks until the xlsx reader from cloud/airec is wired in.
-  return std::string("PK\x03\x04", 4) + "....xl/worksheets/sheet1.xml....";
+// A real certificate_info.xlsx mapping `domain` to certificate 1.
+std::string MappingFor(const std::string& domain) {
+  mapping::MappingRow row;
+  row.row = 2;
+  row.domain = domain;
+  row.certificate_id = "1";
+  auto bytes = mapping::WriteCertificateInfoXlsx({row});
+  EXPECT_TRUE(bytes.ok()) << bytes.status();
+  return bytes.ok() ? *bytes : "";
 }
 
 struct Part {
@@ -638,7 +644,7 @@ class AirecTest : public CloudEmulatorTest {
   }
 
   Answer Bind(const std::string& cert, const std::string& key,
-              const std::string& mapping = FakeXlsx()) {
+              const std::string& mapping = MappingFor("rec.example.com")) {
     return Roa("POST",
                "/v2/openapi/instances/airec-cn-test1/actions/bind-certificate",
                {{"mapping_file", mapping}, {"cert", cert}, {"key", key}});
@@ -680,6 +686,17 @@ TEST_F(AirecTest, BindingFailsWhenCertificateDoesNotCoverTheDomain) {
   EXPECT_NE(
       ServedLeaf(emulator_->AirecTlsPort("airec-cn-test1"), "rec.example.com"),
       LeafSha(chain));
+}
+
+// The mapping is read for real: a domain the certificate does not cover
+// fails the binding (silently at the upload, as the platform does).
+TEST_F(AirecTest, MappingOfAnUncoveredDomainFailsTheBinding) {
+  testing::TestChain chain = testing::MakeChain({"rec.example.com"});
+  ASSERT_EQ(Bind(chain.fullchain_pem(), chain.leaf.key.private_key_pem,
+                 MappingFor("api.example.com"))
+                .status,
+            200);
+  ASSERT_TRUE(testing::WaitFor([&] { return BindingStatus() == "FAILED"; }));
 }
 
 TEST_F(AirecTest, NonXlsxMappingIsRefused) {
