@@ -319,6 +319,9 @@ absl::Status CloudEmulator::Start(const std::string& host, int port) {
 
   server_ = std::make_unique<httplib::Server>();
   server_->set_payload_max_length(16 << 20);
+  // An idle keep-alive connection holds a server thread this long, and
+  // Stop waits for it: keep shutdown quick (clients reconnect anyway).
+  server_->set_keep_alive_timeout(1);
   auto rpc = [this](const httplib::Request& req, httplib::Response& res) {
     HandleRpc(req, res);
   };
