@@ -1,0 +1,136 @@
+#include "targets/cas_resource_target.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/status_macros.h"
+#include "targets/file_target.h"
+
+namespace certferry::targets {
+namespace {
+
+absl::Status WithContext(const absl::Status& status, absl::string_view what) {
+  return absl::Status(status.code(),
+                      absl::StrCat(what, ": ", status.message()));
+}
+
+}  // namespace
+
+absl::StatusOr<TargetContents> CasResourceTarget::ReadCurrent() {
+  cloud::ListCloudResourcesRequest request;
+  request.show_size = 100;
+  for (int32_t page = 1;; ++page) {
+    request.current_page = page;
+    absl::StatusOr<cloud::ListCloudResourcesResponse> listed =
+        cas_.ListCloudResources(request);
+    if (!listed.ok()) {
+      return WithContext(listed.status(), "listing CAS cloud resources");
+    }
+    for (const cloud::CloudResource& resource : listed->data) {
+      if (resource.id != config_.resource_id) continue;
+      TargetContents contents;
+      if (resource.cert_id == 0) return contents;  // empty
+      absl::StatusOr<cloud::UserCertificateDetail> detail =
+          cas_.GetUserCertificateDetail(resource.cert_id);
+      if (!detail.ok()) {
+        return WithContext(
+            detail.status(),
+            absl::StrCat("reading CAS certificate ", resource.cert_id));
+      }
+      contents.empty = false;
+      contents.chain_pem = detail->cert;
+      contents.private_key_pem = detail->key;
+      contents.leaf_sha256 = LeafSha256(detail->cert);
+      return contents;
+    }
+    if (listed->data.empty() ||
+        static_cast<int64_t>(page) * 100 >= listed->total) {
+      break;
+    }
+  }
+  return absl::NotFoundError(
+      absl::StrCat("CAS lists no cloud resource ", config_.resource_id,
+                   "; check the resource id with ListCloudResources"));
+}
+
+absl::StatusOr<ApplyOutcome> CasResourceTarget::Apply(
+    const TargetContents& contents) {
+  if (contents.empty || contents.chain_pem.empty()) {
+    return absl::FailedPreconditionError(
+        "a CAS resource always has a certificate; deploy another one instead "
+        "of removing it");
+  }
+  const std::string leaf = LeafSha256(contents.chain_pem);
+  cloud::UploadUserCertificateRequest upload;
+  // Names are unique per account: the fingerprint says what it is, the time
+  // keeps a re-upload of the same certificate distinct.
+  upload.name = absl::StrCat("certferry-", leaf.substr(0, 16), "-",
+                             absl::ToUnixMillis(absl::Now()));
+  upload.cert = contents.chain_pem;
+  upload.key = contents.private_key_pem;
+  absl::StatusOr<cloud::UploadUserCertificateResponse> uploaded =
+      cas_.UploadUserCertificate(upload);
+  if (!uploaded.ok()) {
+    return WithContext(uploaded.status(), "uploading the certificate to CAS");
+  }
+
+  cloud::CreateDeploymentJobRequest create;
+  create.name =
+      absl::StrCat("certferry-", config_.resource_id, "-", uploaded->cert_id);
+  create.job_type = "user";
+  create.cert_ids = {uploaded->cert_id};
+  create.resource_ids = {config_.resource_id};
+  create.contact_ids = {config_.contact_id};
+  absl::StatusOr<int64_t> job = cas_.CreateDeploymentJob(create);
+  if (!job.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("CAS refused the deployment job for resource ",
+                     config_.resource_id, ": ", job.status().message()));
+  }
+  CF_RETURN_IF_ERROR(cas_.UpdateDeploymentJobStatus(*job, "scheduling"));
+
+  const absl::Time deadline = absl::Now() + config_.job_timeout;
+  std::string status;
+  while (true) {
+    absl::StatusOr<cloud::DeploymentJob> described =
+        cas_.DescribeDeploymentJob(*job);
+    if (!described.ok()) {
+      return WithContext(described.status(),
+                         absl::StrCat("following CAS deployment job ", *job));
+    }
+    status = described->status;
+    if (status == "success" || status == "error") break;
+    if (absl::Now() >= deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("CAS deployment job ", *job, " is still ", status,
+                       " after ", absl::FormatDuration(config_.job_timeout)));
+    }
+    absl::SleepFor(config_.poll_interval);  // polling a remote job
+  }
+  cloud::ListWorkerResourceRequest workers;
+  workers.job_id = *job;
+  absl::StatusOr<cloud::ListWorkerResourceResponse> listed =
+      cas_.ListWorkerResource(workers);
+  int64_t worker_id = 0;
+  std::string worker_status;
+  if (listed.ok()) {
+    for (const cloud::WorkerResource& w : listed->data) {
+      if (w.resource_id == config_.resource_id) {
+        worker_id = w.id;
+        worker_status = w.status;
+      }
+    }
+  }
+  const std::string ids = absl::StrCat("CAS certificate ", uploaded->cert_id,
+                                       ", job ", *job, ", worker ", worker_id);
+  if (status != "success") {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "CAS deployment job ", *job, " ended in error (worker ", worker_id,
+        ": ", worker_status.empty() ? "unknown" : worker_status, "); ", ids));
+  }
+  last_cert_id_ = uploaded->cert_id;
+  last_job_id_ = *job;
+  last_worker_id_ = worker_id;
+  return ApplyOutcome{ids};
+}
+
+}  // namespace certferry::targets
