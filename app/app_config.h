@@ -36,6 +36,12 @@ struct AppConfig {
   // When set and no CA is the default yet, a root CA of this name is
   // created at start (./scripts/run's local mode).
   std::string bootstrap_ca_name;
+  // Alibaba Cloud (CAS targets): the endpoint, e.g. https://cas.aliyuncs.com
+  // or the emulator's http://127.0.0.1:PORT; empty: no CAS targets.
+  // Credentials come from ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET or
+  // ~/.alibabacloud/credentials.
+  std::string cloud_endpoint;
+  std::string cloud_region = "cn-hangzhou";
 };
 
 }  // namespace certferry::app

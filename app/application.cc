@@ -101,8 +101,24 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
         workers::IssueCertificatesBatchHandler::kKind,
         std::make_shared<workers::IssueCertificatesBatchHandler>(
             *app->authorities_, *app->keys_));
+    if (!cfg.cloud_endpoint.empty()) {
+      CF_ASSIGN_OR_RETURN(cloud::Credentials credentials,
+                          cloud::LoadDefaultCredentials());
+      app->cloud_http_ = std::make_unique<cloud::CurlHttpClient>();
+      cloud::RpcClientOptions options;
+      options.endpoint = cfg.cloud_endpoint;
+      options.version = cloud::kCasVersion;
+      options.region_id = cfg.cloud_region;
+      app->cloud_rpc_ = std::make_unique<cloud::RpcClient>(
+          options, std::move(credentials), *app->cloud_http_, app->clock_);
+      app->cas_ = std::make_unique<cloud::CasClient>(*app->cloud_rpc_);
+      LogInfo(absl::StrCat("CAS targets deploy through ", cfg.cloud_endpoint));
+    }
+    const cloud::CasClient* cas = app->cas_.get();
     auto deploy = std::make_shared<workers::DeployHandler>(
-        *app->database_, *app->keys_, targets::MakeDeployTarget);
+        *app->database_, *app->keys_, [cas](const model::Target& target) {
+          return targets::MakeDeployTarget(target, cas);
+        });
     app->runner_->RegisterHandler(workers::DeployHandler::kDeployKind, deploy);
     app->runner_->RegisterHandler(workers::DeployHandler::kRollbackKind,
                                   deploy);

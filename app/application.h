@@ -13,6 +13,10 @@
 
 #include "absl/status/statusor.h"
 #include "app/app_config.h"
+#include "cloud/cas_client.h"
+#include "cloud/credentials.h"
+#include "cloud/http_client.h"
+#include "cloud/rpc_client.h"
 #include "common/clock.h"
 #include "issuers/certificate_authorities.h"
 #include "pki/key_envelope.h"
@@ -57,6 +61,10 @@ class Application {
 
   AppConfig config_;
   SystemClock clock_;
+  // Alibaba Cloud, when --cloud_endpoint is set (CAS targets).
+  std::unique_ptr<cloud::CurlHttpClient> cloud_http_;
+  std::unique_ptr<cloud::RpcClient> cloud_rpc_;
+  std::unique_ptr<cloud::CasClient> cas_;
   std::unique_ptr<storage::Database> database_;
   std::unique_ptr<pki::KeyRing> keys_;
   std::unique_ptr<issuers::CertificateAuthorities> authorities_;

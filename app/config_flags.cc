@@ -33,6 +33,11 @@ ABSL_FLAG(absl::Duration, job_lease, absl::Seconds(30),
           "process's jobs are retried after this");
 ABSL_FLAG(std::string, bootstrap_ca, "",
           "create a root CA of this name at start if no default CA exists");
+ABSL_FLAG(
+    std::string, cloud_endpoint, "",
+    "Alibaba Cloud CAS endpoint for CAS targets (https://cas.aliyuncs.com, "
+    "or a certferry-cloud-emulator's http://127.0.0.1:PORT); empty: none");
+ABSL_FLAG(std::string, cloud_region, "cn-hangzhou", "Alibaba Cloud region id");
 ABSL_FLAG(std::string, log_level, "",
           "debug, info, warning or error (env CERTFERRY_LOG_LEVEL; default "
           "info)");
@@ -107,6 +112,15 @@ absl::StatusOr<AppConfig> ConfigFromFlags(bool need_kek) {
   config.workers.reap_interval =
       std::min(config.workers.reap_interval, config.workers.lease / 2);
   config.bootstrap_ca_name = absl::GetFlag(FLAGS_bootstrap_ca);
+  config.cloud_endpoint = absl::GetFlag(FLAGS_cloud_endpoint);
+  config.cloud_region = absl::GetFlag(FLAGS_cloud_region);
+  if (!config.cloud_endpoint.empty() &&
+      config.cloud_endpoint.rfind("https://", 0) != 0 &&
+      config.cloud_endpoint.rfind("http://127.0.0.1:", 0) != 0) {
+    return absl::InvalidArgumentError(
+        "--cloud_endpoint: use https://HOST (plain http only for a local "
+        "emulator at http://127.0.0.1:PORT)");
+  }
   const std::string level =
       FlagOrEnv(absl::GetFlag(FLAGS_log_level), "CERTFERRY_LOG_LEVEL", "info");
   if (!ParseLogLevel(level, &config.log_level)) {

@@ -83,6 +83,14 @@ v1::Target ToProto(const model::Target& t) {
           absl::ToInt64Seconds(file->reload_timeout));
     }
   }
+  if (t.kind == "cas") {
+    absl::StatusOr<targets::CasResourceTargetConfig> cas =
+        targets::CasResourceTargetConfigFromJson(t.config_json);
+    if (cas.ok()) {
+      out.mutable_cas()->set_resource_id(cas->resource_id);
+      out.mutable_cas()->set_contact_id(cas->contact_id);
+    }
+  }
   for (const std::string& d : t.domains) out.add_domains(d);
   if (!t.verify_host.empty()) {
     out.mutable_verify_endpoint()->set_host(t.verify_host);
@@ -110,17 +118,42 @@ absl::StatusOr<v1::Target> TargetApi::CreateOrRefuse(
   CF_RETURN_IF_ERROR(ValidateResourceName("target.name", t.name()));
   storage::NewTarget target;
   target.name = t.name();
-  if (t.kind() != "file" && !(t.kind().empty() && t.has_file())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "target.kind: '", t.kind(), "' is not supported; use \"file\""));
-  }
-  target.kind = "file";
-  if (!t.has_file()) {
+  const std::string kind =
+      !t.kind().empty() ? t.kind() : (t.has_cas() ? "cas" : "file");
+  if (kind == "file") {
+    if (!t.has_file()) {
+      return absl::InvalidArgumentError(
+          "target.file: required for a file target (directory, "
+          "reload_command)");
+    }
+    CF_ASSIGN_OR_RETURN(targets::FileTargetConfig file,
+                        FileConfigFrom(t.file()));
+    target.config_json = targets::FileTargetConfigToJson(file);
+  } else if (kind == "cas") {
+    if (!t.has_cas()) {
+      return absl::InvalidArgumentError(
+          "target.cas: required for a CAS target (resource_id, contact_id)");
+    }
+    if (t.cas().resource_id() <= 0) {
+      return absl::InvalidArgumentError(
+          "target.cas.resource_id: give the resource's Id from CAS "
+          "ListCloudResources");
+    }
+    if (t.cas().contact_id() <= 0) {
+      return absl::InvalidArgumentError(
+          "target.cas.contact_id: give a CAS contact id (ListContact); CAS "
+          "notifies it of deployment jobs");
+    }
+    targets::CasResourceTargetConfig cas;
+    cas.resource_id = t.cas().resource_id();
+    cas.contact_id = t.cas().contact_id();
+    target.config_json = targets::CasResourceTargetConfigToJson(cas);
+  } else {
     return absl::InvalidArgumentError(
-        "target.file: required for a file target (directory, reload_command)");
+        absl::StrCat("target.kind: '", t.kind(),
+                     "' is not supported; use \"file\" or \"cas\""));
   }
-  CF_ASSIGN_OR_RETURN(targets::FileTargetConfig file, FileConfigFrom(t.file()));
-  target.config_json = targets::FileTargetConfigToJson(file);
+  target.kind = kind;
   if (t.domains().empty()) {
     return absl::InvalidArgumentError(
         "target.domains: give the DNS names the target serves; a deployed "

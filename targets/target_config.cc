@@ -56,8 +56,42 @@ absl::StatusOr<FileTargetConfig> FileTargetConfigFromJson(
   return c;
 }
 
+std::string CasResourceTargetConfigToJson(const CasResourceTargetConfig& c) {
+  return json{{"resourceId", c.resource_id}, {"contactId", c.contact_id}}
+      .dump();
+}
+
+absl::StatusOr<CasResourceTargetConfig> CasResourceTargetConfigFromJson(
+    const std::string& text) {
+  const json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  CasResourceTargetConfig c;
+  if (!doc.is_object() || !doc.contains("resourceId") ||
+      !doc["resourceId"].is_number_integer() || !doc.contains("contactId") ||
+      !doc["contactId"].is_number_integer()) {
+    return absl::DataLossError(
+        "stored CAS target configuration unreadable: resourceId and "
+        "contactId must be integers");
+  }
+  c.resource_id = doc["resourceId"].get<int64_t>();
+  c.contact_id = doc["contactId"].get<int64_t>();
+  return c;
+}
+
 absl::StatusOr<std::unique_ptr<DeployTarget>> MakeDeployTarget(
-    const model::Target& target) {
+    const model::Target& target, const cloud::CasClient* cas) {
+  if (target.kind == "cas") {
+    if (cas == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "target ", target.name,
+          " is a CAS resource but this certferryd has no cloud endpoint; "
+          "start it with --cloud_endpoint (and cloud credentials)"));
+    }
+    absl::StatusOr<CasResourceTargetConfig> config =
+        CasResourceTargetConfigFromJson(target.config_json);
+    if (!config.ok()) return config.status();
+    return std::unique_ptr<DeployTarget>(
+        std::make_unique<CasResourceTarget>(*cas, *config));
+  }
   if (target.kind != "file") {
     return absl::FailedPreconditionError(
         absl::StrCat("target ", target.name, ": kind '", target.kind,

@@ -7,7 +7,9 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "cloud/cas_client.h"
 #include "model/deployment.h"
+#include "targets/cas_resource_target.h"
 #include "targets/deploy_target.h"
 #include "targets/file_target.h"
 
@@ -19,10 +21,16 @@ std::string FileTargetConfigToJson(const FileTargetConfig& config);
 absl::StatusOr<FileTargetConfig> FileTargetConfigFromJson(
     const std::string& json);
 
-// The DeployTarget for a stored target. FAILED_PRECONDITION for a kind this
-// build cannot deploy to or a configuration no longer valid here (e.g. its
-// reload program was removed).
+// JSON of a CAS resource target ("resourceId", "contactId").
+std::string CasResourceTargetConfigToJson(const CasResourceTargetConfig& c);
+absl::StatusOr<CasResourceTargetConfig> CasResourceTargetConfigFromJson(
+    const std::string& json);
+
+// The DeployTarget for a stored target; `cas` is the CAS client CAS targets
+// use (null: none configured). FAILED_PRECONDITION for a kind this process
+// cannot deploy to (a CAS target without a configured cloud endpoint) or a
+// configuration no longer valid here (e.g. its reload program was removed).
 absl::StatusOr<std::unique_ptr<DeployTarget>> MakeDeployTarget(
-    const model::Target& target);
+    const model::Target& target, const cloud::CasClient* cas = nullptr);
 
 }  // namespace certferry::targets

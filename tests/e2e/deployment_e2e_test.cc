@@ -98,7 +98,9 @@ class DeploymentE2eTest : public ::testing::Test {
     deploy_config.verify_deadline = absl::Seconds(3);
     deploy_config.verify_retry_interval = absl::Milliseconds(100);
     auto handler = std::make_shared<workers::DeployHandler>(
-        *db_, *keys_, targets::MakeDeployTarget, deploy_config);
+        *db_, *keys_,
+        [](const model::Target& t) { return targets::MakeDeployTarget(t); },
+        deploy_config);
     runner_->RegisterHandler(kDeployJobKind, handler);
     runner_->RegisterHandler(kRollbackJobKind, handler);
     ASSERT_THAT(runner_->Start(), IsOk());

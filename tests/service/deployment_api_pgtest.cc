@@ -161,6 +161,17 @@ TEST_F(DeploymentApiTest, BadTargetsAreRefusedNamingTheField) {
        },
        "target.file.reload_command[0]: "},
       {[](v1::Target* t) { t->set_kind("ftp"); }, "target.kind: "},
+      {[](v1::Target* t) { t->set_kind("cas"); }, "target.cas: "},
+      {[](v1::Target* t) {
+         t->set_kind("cas");
+         t->mutable_cas()->set_contact_id(1);
+       },
+       "target.cas.resource_id: "},
+      {[](v1::Target* t) {
+         t->set_kind("cas");
+         t->mutable_cas()->set_resource_id(1001);
+       },
+       "target.cas.contact_id: "},
       {[](v1::Target* t) { t->mutable_verify_endpoint()->set_port(70000); },
        "target.verify_endpoint.port: "},
   };

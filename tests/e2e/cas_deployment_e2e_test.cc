@@ -1,0 +1,194 @@
+// Deploy and roll back through DeploymentApi, the job runner and
+// DeployHandler to a CAS target on certferry-cloud-emulator (real HTTP,
+// signatures, TLS), with a real PostgreSQL: deploy A, the emulated SLB's
+// TLS port serves A; deploy B, it serves B; roll back, it serves A again.
+
+#include "absl/strings/str_cat.h"
+#include "cloud/cas_client.h"
+#include "cloud/http_client.h"
+#include "cloud/rpc_client.h"
+#include "emulator/cloud_emulator.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "pki/digest.h"
+#include "pki/key_envelope.h"
+#include "service/certificate_api.h"
+#include "service/deployment_api.h"
+#include "service/target_api.h"
+#include "targets/endpoint_probe.h"
+#include "targets/target_config.h"
+#include "tests/support/status_matchers.h"
+#include "tests/support/test_database.h"
+#include "tests/support/test_pki.h"
+#include "workers/handlers/deploy_handler.h"
+#include "workers/job_runner.h"
+
+namespace certferry::service {
+namespace {
+
+using ::certferry::testing::IsOk;
+
+constexpr int64_t kSlb = 3001;
+
+class CasDeploymentE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto config = emulator::ParseEmulatorConfig(R"({
+        "access_keys": [{"id": "LTAIe2e", "secret": "e2e-secret"}],
+        "worker_step_ms": 20,
+        "quotas": {"tier": "paid", "deployment_credits": 100},
+        "resources": [{"id": 3001, "product": "SLB",
+                       "domain": "shop.example.com", "region": "cn-hangzhou",
+                       "instance_id": "lb-e2e"}]})");
+    ASSERT_THAT(config, IsOk());
+    emulator_ = std::make_unique<emulator::CloudEmulator>(*std::move(config));
+    ASSERT_THAT(emulator_->Start("127.0.0.1", 0), IsOk());
+    cloud::RpcClientOptions options;
+    options.endpoint = absl::StrCat("http://127.0.0.1:", emulator_->api_port());
+    options.version = cloud::kCasVersion;
+    options.region_id = "cn-hangzhou";
+    rpc_ = std::make_unique<cloud::RpcClient>(
+        options,
+        cloud::Credentials{"LTAIe2e", SecretString("e2e-secret"), std::nullopt},
+        http_, clock_);
+    cas_ = std::make_unique<cloud::CasClient>(*rpc_);
+
+    auto test_db = testing::CreateMigratedTestDatabase();
+    ASSERT_THAT(test_db, IsOk());
+    dsn_ = test_db->dsn;
+    auto db = testing::ConnectTestDatabase(dsn_, 6);
+    ASSERT_THAT(db, IsOk());
+    db_ = *std::move(db);
+    auto kek = pki::KeyEncryptionKeyFromBytes(std::string(32, '\x44'));
+    ASSERT_THAT(kek, IsOk());
+    keys_ = std::make_unique<pki::KeyRing>(*std::move(kek));
+    authorities_ =
+        std::make_unique<issuers::CertificateAuthorities>(*db_, *keys_, clock_);
+    operations_ = std::make_unique<OperationApi>(*db_);
+    notifier_ = std::make_unique<storage::JobNotifier>(*db_);
+    certificates_ = std::make_unique<CertificateApi>(
+        *db_, *keys_, clock_, *authorities_, *operations_, *notifier_);
+    targets_ = std::make_unique<TargetApi>(*db_);
+    deployments_ =
+        std::make_unique<DeploymentApi>(*db_, *operations_, *notifier_);
+
+    workers::WorkerConfig worker_config;
+    worker_config.worker_threads = 2;
+    worker_config.poll_interval = absl::Milliseconds(100);
+    runner_ = std::make_unique<workers::JobRunner>(*db_, SecretString(dsn_),
+                                                   worker_config);
+    workers::DeployHandlerConfig deploy_config;
+    deploy_config.verify_deadline = absl::Seconds(10);
+    deploy_config.verify_retry_interval = absl::Milliseconds(50);
+    const cloud::CasClient* cas = cas_.get();
+    auto handler = std::make_shared<workers::DeployHandler>(
+        *db_, *keys_,
+        [cas](const model::Target& t) {
+          return targets::MakeDeployTarget(t, cas);
+        },
+        deploy_config);
+    runner_->RegisterHandler(kDeployJobKind, handler);
+    runner_->RegisterHandler(kRollbackJobKind, handler);
+    ASSERT_THAT(runner_->Start(), IsOk());
+  }
+
+  void TearDown() override {
+    if (runner_) runner_->Shutdown(absl::Seconds(5));
+  }
+
+  std::pair<std::string, std::string> Import(const std::string& name) {
+    testing::TestChain chain = testing::MakeChain({"shop.example.com"});
+    v1::ImportCertificateRequest request;
+    request.set_name(name);
+    request.set_chain_pem(chain.fullchain_pem());
+    request.set_private_key_pem(chain.leaf.key.private_key_pem);
+    auto imported = certificates_->ImportCertificate(request);
+    EXPECT_THAT(imported, IsOk());
+    return {imported.ok() ? imported->id() : "",
+            pki::Sha256Hex(chain.leaf.cert_der)};
+  }
+
+  v1::Deployment Finish(const v1::Operation& op, int64_t id) {
+    v1::WaitOperationRequest wait;
+    wait.set_name(op.name());
+    wait.mutable_timeout()->set_seconds(60);
+    EXPECT_THAT(operations_->WaitOperation(wait, absl::InfiniteFuture()),
+                IsOk());
+    v1::GetDeploymentRequest get;
+    get.set_id(id);
+    auto d = deployments_->GetDeployment(get);
+    EXPECT_THAT(d, IsOk());
+    return d.ok() ? *d : v1::Deployment();
+  }
+
+  v1::Deployment Deploy(const std::string& certificate_id) {
+    v1::DeployCertificateRequest request;
+    request.set_certificate_id(certificate_id);
+    request.add_targets("slb");
+    auto queued = deployments_->DeployCertificate(request);
+    EXPECT_THAT(queued, IsOk());
+    if (!queued.ok()) return v1::Deployment();
+    return Finish(queued->operation(), queued->deployments(0).id());
+  }
+
+  std::string Served() {
+    auto served = targets::FetchServedCertificate(
+        {"127.0.0.1", emulator_->ResourceTlsPort(kSlb), "shop.example.com"},
+        absl::Seconds(5));
+    EXPECT_THAT(served, IsOk());
+    return served.ok() ? served->leaf_sha256 : "";
+  }
+
+  SystemClock clock_;
+  cloud::CurlHttpClient http_;
+  std::unique_ptr<emulator::CloudEmulator> emulator_;
+  std::unique_ptr<cloud::RpcClient> rpc_;
+  std::unique_ptr<cloud::CasClient> cas_;
+  std::string dsn_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<pki::KeyRing> keys_;
+  std::unique_ptr<issuers::CertificateAuthorities> authorities_;
+  std::unique_ptr<OperationApi> operations_;
+  std::unique_ptr<storage::JobNotifier> notifier_;
+  std::unique_ptr<CertificateApi> certificates_;
+  std::unique_ptr<TargetApi> targets_;
+  std::unique_ptr<DeploymentApi> deployments_;
+  std::unique_ptr<workers::JobRunner> runner_;
+};
+
+TEST_F(CasDeploymentE2eTest, DeployAndRollBackOnAnEmulatedSlb) {
+  v1::CreateTargetRequest create;
+  v1::Target* t = create.mutable_target();
+  t->set_name("slb");
+  t->set_kind("cas");
+  t->mutable_cas()->set_resource_id(kSlb);
+  t->mutable_cas()->set_contact_id(1);
+  t->add_domains("shop.example.com");
+  t->mutable_verify_endpoint()->set_host("127.0.0.1");
+  t->mutable_verify_endpoint()->set_port(emulator_->ResourceTlsPort(kSlb));
+  ASSERT_THAT(targets_->CreateTarget(create), IsOk());
+
+  const auto [a_id, a_sha] = Import("shop-a");
+  const auto [b_id, b_sha] = Import("shop-b");
+  const v1::Deployment first = Deploy(a_id);
+  ASSERT_EQ(first.state(), v1::DEPLOYMENT_STATE_SUCCEEDED) << first.error();
+  EXPECT_THAT(first.evidence(), ::testing::HasSubstr("CAS certificate"));
+  EXPECT_EQ(Served(), a_sha);
+
+  const v1::Deployment second = Deploy(b_id);
+  ASSERT_EQ(second.state(), v1::DEPLOYMENT_STATE_SUCCEEDED) << second.error();
+  EXPECT_EQ(Served(), b_sha);
+  EXPECT_EQ(second.previous_certificate_id(), a_id);
+
+  v1::RollbackDeploymentRequest rollback;
+  rollback.set_deployment(second.id());
+  auto undo = deployments_->RollbackDeployment(rollback);
+  ASSERT_THAT(undo, IsOk());
+  const v1::Deployment undone =
+      Finish(undo->operation(), undo->deployment().id());
+  ASSERT_EQ(undone.state(), v1::DEPLOYMENT_STATE_SUCCEEDED) << undone.error();
+  EXPECT_EQ(Served(), a_sha);
+}
+
+}  // namespace
+}  // namespace certferry::service
