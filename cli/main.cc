@@ -82,6 +82,8 @@ constexpr char kUsage[] =
     "          [--check-cmd \"/usr/sbin/nginx -t\"]\n"
     "          [--reload-cmd \"/usr/sbin/nginx -s reload\"]\n"
     "          [--verify HOST:PORT] [--sni NAME] [--owner U] [--group G]\n"
+    "  targets create NAME --cas-resource ID --cas-contact ID --domain D\n"
+    "          [--verify HOST:PORT]   (a cloud resource deployed by CAS)\n"
     "  targets list | targets get NAME | targets delete NAME\n"
     "  deploy --cert ID [--version N] --target T [--target T2 ...]\n"
     "         [--validate-only] [--no-verify] [--no-auto-rollback]\n"
@@ -696,6 +698,11 @@ void PrintTarget(const v1::Target& t) {
                   absl::StrJoin(t.file().reload_command(), " ").c_str());
     }
   }
+  if (t.has_cas()) {
+    std::printf("CAS resource:  %lld (contact %lld)\n",
+                static_cast<long long>(t.cas().resource_id()),
+                static_cast<long long>(t.cas().contact_id()));
+  }
   if (t.has_verify_endpoint()) {
     std::printf("verify:        %s:%d (SNI %s)\n",
                 t.verify_endpoint().host().c_str(), t.verify_endpoint().port(),
@@ -712,18 +719,32 @@ int Targets(const Args& args, Client& client, bool json) {
     v1::CreateTargetRequest request;
     v1::Target* t = request.mutable_target();
     t->set_name(p[2]);
-    t->set_kind("file");
-    if (!args.Has("dir"))
-      return UsageError("targets create: --dir is required");
-    v1::FileTargetConfig* file = t->mutable_file();
-    file->set_directory(args.Get("dir"));
-    file->set_owner(args.Get("owner"));
-    file->set_group(args.Get("group"));
-    for (const std::string& arg : SplitCommand(args.Get("check-cmd"))) {
-      file->add_check_command(arg);
-    }
-    for (const std::string& arg : SplitCommand(args.Get("reload-cmd"))) {
-      file->add_reload_command(arg);
+    if (args.Has("cas-resource")) {
+      int64_t resource = 0, contact = 0;
+      if (!absl::SimpleAtoi(args.Get("cas-resource"), &resource) ||
+          !absl::SimpleAtoi(args.Get("cas-contact", "0"), &contact)) {
+        return UsageError("--cas-resource and --cas-contact take numeric ids");
+      }
+      t->set_kind("cas");
+      t->mutable_cas()->set_resource_id(resource);
+      t->mutable_cas()->set_contact_id(contact);
+    } else {
+      if (!args.Has("dir")) {
+        return UsageError(
+            "targets create: --dir (a file target) or --cas-resource (a "
+            "cloud resource deployed by CAS) is required");
+      }
+      t->set_kind("file");
+      v1::FileTargetConfig* file = t->mutable_file();
+      file->set_directory(args.Get("dir"));
+      file->set_owner(args.Get("owner"));
+      file->set_group(args.Get("group"));
+      for (const std::string& arg : SplitCommand(args.Get("check-cmd"))) {
+        file->add_check_command(arg);
+      }
+      for (const std::string& arg : SplitCommand(args.Get("reload-cmd"))) {
+        file->add_reload_command(arg);
+      }
     }
     if (auto it = args.all.find("domain"); it != args.all.end()) {
       for (const std::string& d : it->second) t->add_domains(d);
