@@ -66,6 +66,8 @@ struct Deployment {
   int64_t job_id = 0;
   std::string actor;
   std::string request_id;
+  // How the target itself can undo this deployment (see DeployTarget).
+  std::string undo_record;
   absl::Time create_time;
   std::optional<absl::Time> start_time, end_time;
 };

@@ -62,6 +62,7 @@ Deployment DeploymentFromRow(const pqxx::row& row) {
   d.create_time = FromEpochMicros(row[28]);
   if (!row[29].is_null()) d.start_time = FromEpochMicros(row[29]);
   if (!row[30].is_null()) d.end_time = FromEpochMicros(row[30]);
+  d.undo_record = row[31].as<std::string>();
   return d;
 }
 
@@ -213,6 +214,13 @@ absl::Status DeploymentRepository::SetState(Transaction& tx,
   tx.pqxx().exec_prepared0(queries::kSetDeploymentState.name, deployment_id,
                            model::DeploymentStateName(state), error, evidence,
                            auto_rolled_back);
+  return absl::OkStatus();
+}
+
+absl::Status DeploymentRepository::SetUndoRecord(Transaction& tx,
+                                                 int64_t deployment_id,
+                                                 const std::string& record) {
+  tx.pqxx().exec_prepared0(queries::kSetUndoRecord.name, deployment_id, record);
   return absl::OkStatus();
 }
 

@@ -97,6 +97,10 @@ class DeploymentRepository {
                                const std::string& evidence,
                                bool auto_rolled_back = false);
 
+  // Records how the target can undo this deployment (DeployTarget::Undo).
+  static absl::Status SetUndoRecord(Transaction& tx, int64_t deployment_id,
+                                    const std::string& record);
+
   // (certificate id, version) of a stored version whose leaf has this
   // SHA-256 fingerprint.
   static absl::StatusOr<std::optional<std::pair<std::string, int>>>

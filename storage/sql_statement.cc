@@ -62,6 +62,7 @@ const std::vector<SqlStatement>& AllSqlStatements() {
       queries::kRecordPrevious,
       queries::kSetDeploymentState,
       queries::kFindVersionByFingerprint,
+      queries::kSetUndoRecord,
       queries::kQueueAuditEvents,
       queries::kLockAuditChainHead,
       queries::kTakeAuditOutbox,

@@ -1,6 +1,8 @@
 #include "targets/cas_resource_target.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "targets/file_target.h"
@@ -130,7 +132,55 @@ absl::StatusOr<ApplyOutcome> CasResourceTarget::Apply(
   last_cert_id_ = uploaded->cert_id;
   last_job_id_ = *job;
   last_worker_id_ = worker_id;
-  return ApplyOutcome{ids};
+  return ApplyOutcome{ids, absl::StrCat(*job, ":", worker_id)};
+}
+
+absl::StatusOr<ApplyOutcome> CasResourceTarget::Undo(
+    const std::string& undo_record) {
+  std::vector<std::string> parts = absl::StrSplit(undo_record, ':');
+  int64_t job = 0, worker = 0;
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &job) ||
+      !absl::SimpleAtoi(parts[1], &worker) || worker == 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no CAS worker recorded for this deployment ('", undo_record, "')"));
+  }
+  absl::Status requested =
+      cas_.UpdateWorkerResourceStatus(job, worker, "rollback");
+  if (!requested.ok()) {
+    return WithContext(requested, absl::StrCat("rolling back CAS worker ",
+                                               worker, " of job ", job));
+  }
+  const absl::Time deadline = absl::Now() + config_.job_timeout;
+  while (true) {
+    cloud::ListWorkerResourceRequest request;
+    request.job_id = job;
+    absl::StatusOr<cloud::ListWorkerResourceResponse> listed =
+        cas_.ListWorkerResource(request);
+    if (!listed.ok()) {
+      return WithContext(listed.status(),
+                         absl::StrCat("following CAS job ", job));
+    }
+    std::string status;
+    for (const cloud::WorkerResource& w : listed->data) {
+      if (w.id == worker) status = w.status;
+    }
+    if (status == "rollback_success") {
+      return ApplyOutcome{
+          absl::StrCat("CAS worker ", worker, " of job ", job, " rolled back"),
+          ""};
+    }
+    if (status == "rollback_error" || status.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "CAS could not roll back worker ", worker, " of job ", job, " (",
+          status.empty() ? "worker not found" : status, ")"));
+    }
+    if (absl::Now() >= deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("CAS worker ", worker, " is still ", status, " after ",
+                       absl::FormatDuration(config_.job_timeout)));
+    }
+    absl::SleepFor(config_.poll_interval);  // polling a remote job
+  }
 }
 
 }  // namespace certferry::targets

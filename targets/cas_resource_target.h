@@ -43,6 +43,11 @@ class CasResourceTarget final : public DeployTarget {
   // worker ids.
   absl::StatusOr<ApplyOutcome> Apply(const TargetContents& contents) override;
 
+  // Rolls back the job's worker for this resource (UpdateWorkerResourceStatus
+  // "rollback") and waits until CAS reports it rolled back.
+  // `undo_record` is "JOB_ID:WORKER_ID" as Apply returned it.
+  absl::StatusOr<ApplyOutcome> Undo(const std::string& undo_record) override;
+
   // Ids of the last successful Apply, for the deployment record.
   int64_t last_cert_id() const { return last_cert_id_; }
   int64_t last_job_id() const { return last_job_id_; }

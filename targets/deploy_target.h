@@ -37,6 +37,10 @@ struct ApplyOutcome {
   // What the target reported (e.g. the reload command's output), trimmed
   // to a few KiB; never contains key material.
   std::string output;
+  // How the target itself can undo this apply (CAS: the deployment job and
+  // worker), kept with the deployment for Undo; empty when it has no such
+  // way and a rollback applies the previous contents instead.
+  std::string undo_record;
 };
 
 class DeployTarget {
@@ -54,6 +58,14 @@ class DeployTarget {
   // DEADLINE_EXCEEDED for a timeout; UNAVAILABLE for transient trouble).
   virtual absl::StatusOr<ApplyOutcome> Apply(
       const TargetContents& contents) = 0;
+
+  // Undoes the apply that returned `undo_record`, the target's own way (CAS:
+  // the worker-level rollback). UNIMPLEMENTED when the target has none; the
+  // caller then applies the previous contents.
+  virtual absl::StatusOr<ApplyOutcome> Undo(const std::string& undo_record) {
+    (void)undo_record;
+    return absl::UnimplementedError("this target has no undo of its own");
+  }
 };
 
 }  // namespace certferry::targets

@@ -187,6 +187,8 @@ TEST_F(CasDeploymentE2eTest, DeployAndRollBackOnAnEmulatedSlb) {
   const v1::Deployment undone =
       Finish(undo->operation(), undo->deployment().id());
   ASSERT_EQ(undone.state(), v1::DEPLOYMENT_STATE_SUCCEEDED) << undone.error();
+  // Through CAS's worker-level rollback, not a new upload.
+  EXPECT_THAT(undone.evidence(), ::testing::HasSubstr("rolled back"));
   EXPECT_EQ(Served(), a_sha);
 }
 

@@ -199,7 +199,32 @@ absl::Status DeployHandler::RunDeployment(JobContext& context,
   }
 
   CF_ASSIGN_OR_RETURN(targets::TargetContents wanted, Materialise(d.contents));
-  absl::StatusOr<targets::ApplyOutcome> applied = deploy_target->Apply(wanted);
+  absl::StatusOr<targets::ApplyOutcome> applied =
+      absl::UnimplementedError("not undone by the target");
+  if (d.kind == "rollback") {
+    // The target's own undo when it has one and recorded how (CAS: the
+    // worker-level rollback); else the previous contents are applied.
+    CF_ASSIGN_OR_RETURN(
+        model::Deployment undone,
+        db_.RunInTransaction<model::Deployment>(
+            "get_undone", [&](storage::Transaction& tx) {
+              return storage::DeploymentRepository::GetDeployment(
+                  tx, d.rolls_back_id);
+            }));
+    if (!undone.undo_record.empty()) {
+      applied = deploy_target->Undo(undone.undo_record);
+    }
+  }
+  if (absl::IsUnimplemented(applied.status())) {
+    applied = deploy_target->Apply(wanted);
+  }
+  if (applied.ok() && !applied->undo_record.empty()) {
+    CF_RETURN_IF_ERROR(
+        db_.RunInTransaction("set_undo_record", [&](storage::Transaction& tx) {
+          return storage::DeploymentRepository::SetUndoRecord(
+              tx, d.id, applied->undo_record);
+        }));
+  }
   if (!applied.ok()) {
     if (absl::IsUnavailable(applied.status())) return applied.status();
     return finish(DeploymentState::kFailed,
