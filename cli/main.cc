@@ -833,11 +833,14 @@ int Deploy(const Args& args, Client& client, bool json) {
     }
     bool all_match = true;
     for (const v1::DeploymentPreview& p : response.previews()) {
-      std::printf("target %s: matching %s; unmatched %s\n", p.target().c_str(),
-                  absl::StrJoin(p.matching_domains(), ",").c_str(),
-                  p.unmatched_domains().empty()
-                      ? "none"
-                      : absl::StrJoin(p.unmatched_domains(), ",").c_str());
+      std::printf(
+          "target %s: %d matching certificate(s); matching %s; "
+          "unmatched %s\n",
+          p.target().c_str(), p.matching_certificates(),
+          absl::StrJoin(p.matching_domains(), ",").c_str(),
+          p.unmatched_domains().empty()
+              ? "none"
+              : absl::StrJoin(p.unmatched_domains(), ",").c_str());
       all_match = all_match && p.unmatched_domains().empty();
     }
     return all_match ? 0 : 1;

@@ -90,6 +90,8 @@ v1::DeploymentPreview Preview(const model::Target& target,
     (covered ? preview.add_matching_domains() : preview.add_unmatched_domains())
         ->assign(domain);
   }
+  preview.set_matching_certificates(preview.unmatched_domains().empty() ? 1
+                                                                        : 0);
   return preview;
 }
 
@@ -233,7 +235,10 @@ absl::StatusOr<v1::DeployCertificateResponse> DeploymentApi::DeployOrRefuse(
               if (!preview.unmatched_domains().empty()) {
                 problems.push_back(absl::StrCat(
                     "target '", name,
-                    "': ", absl::StrJoin(preview.unmatched_domains(), ", ")));
+                    "': ", absl::StrJoin(preview.unmatched_domains(), ", "),
+                    targets.back().kind == "cas"
+                        ? " (Number of matching certificates is 0)"
+                        : ""));
               }
               out.previews.push_back(std::move(preview));
             }

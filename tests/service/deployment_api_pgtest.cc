@@ -205,8 +205,43 @@ TEST_F(DeploymentApiTest, ValidateOnlyPreviewsWithoutQueueing) {
               ElementsAre("shop.example.com", "v1.api.example.com"));
   EXPECT_THAT(preview->previews(0).unmatched_domains(),
               ElementsAre("a.b.api.example.com", "other.example.com"));
+  EXPECT_EQ(preview->previews(0).matching_certificates(), 0);
   EXPECT_EQ(Count("SELECT count(*) FROM jobs"), 0);
   EXPECT_EQ(Count("SELECT count(*) FROM deployments"), 0);
+}
+
+// A CAS resource the certificate does not cover: the preview counts 0
+// matching certificates, and deploying is refused in CAS's own words
+// before any job (ours or CAS's) exists.
+TEST_F(DeploymentApiTest, CasResourceWithNoMatchingCertificateIsRefused) {
+  const std::string id = ImportFor("shop", {"shop.example.com"});
+  for (const auto& [name, domain] :
+       {std::pair{"slb-ok", "shop.example.com"},
+        std::pair{"slb-other", "other.example.com"}}) {
+    v1::CreateTargetRequest request;
+    request.mutable_target()->set_name(name);
+    request.mutable_target()->set_kind("cas");
+    request.mutable_target()->mutable_cas()->set_resource_id(1001);
+    request.mutable_target()->mutable_cas()->set_contact_id(1);
+    request.mutable_target()->add_domains(domain);
+    ASSERT_THAT(targets_->CreateTarget(request), IsOk());
+  }
+  v1::DeployCertificateRequest request;
+  request.set_certificate_id(id);
+  request.add_targets("slb-ok");
+  request.add_targets("slb-other");
+  request.set_validate_only(true);
+  auto preview = deployments_->DeployCertificate(request);
+  ASSERT_THAT(preview, IsOk());
+  ASSERT_EQ(preview->previews_size(), 2);
+  EXPECT_EQ(preview->previews(0).matching_certificates(), 1);
+  EXPECT_EQ(preview->previews(1).matching_certificates(), 0);
+  request.set_validate_only(false);
+  EXPECT_THAT(deployments_->DeployCertificate(request),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("target 'slb-other': other.example.com "
+                                 "(Number of matching certificates is 0)")));
+  EXPECT_EQ(Count("SELECT count(*) FROM jobs"), 0);
 }
 
 TEST_F(DeploymentApiTest, UncoveredDomainsAreRefusedBeforeAnythingIsQueued) {
