@@ -56,18 +56,6 @@ std::string ImportRequestDigest(const v1::ImportCertificateRequest& r) {
   return pki::Sha256Hex(material);
 }
 
-absl::Status CheckSameRequest(const storage::RequestRecord& earlier,
-                              const std::string& method,
-                              const std::string& digest) {
-  if (earlier.method != method || earlier.request_sha256 != digest) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("request_id: already used by an earlier ", earlier.method,
-                     " request with different content; use a new request_id "
-                     "for a different request"));
-  }
-  return absl::OkStatus();
-}
-
 // The filters a page token is bound to, so a token cannot be replayed
 // against different filters.
 std::string FilterKey(const v1::ListCertificatesRequest& r) {

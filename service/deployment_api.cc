@@ -63,17 +63,6 @@ std::optional<model::DeploymentState> FromProto(v1::DeploymentState s) {
   }
 }
 
-absl::Status CheckSameRequest(const storage::RequestRecord& earlier,
-                              const std::string& method,
-                              const std::string& digest) {
-  if (earlier.method != method || earlier.request_sha256 != digest) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("request_id: already used by an earlier ", earlier.method,
-                     " request with different content; use a new request_id"));
-  }
-  return absl::OkStatus();
-}
-
 // The target domains the certificate's names cover, and those they do not.
 v1::DeploymentPreview Preview(const model::Target& target,
                               const model::Certificate& certificate) {

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "service/operation_api.h"
+#include "service/validation.h"
 #include "storage/request_id_repository.h"
 
 namespace certferry::service {
@@ -115,12 +116,10 @@ absl::Status GroupEnqueuer::RunBatchOnce(
           }
           const storage::RequestRecord& record = found->second;
           int64_t job_id = 0;
-          if (record.method != r.method ||
-              record.request_sha256 != r.request_sha256) {
-            results[i] = absl::AlreadyExistsError(absl::StrCat(
-                "request_id: already used by an earlier ", record.method,
-                " request with different content; use a new request_id for "
-                "a different request"));
+          if (absl::Status same =
+                  CheckSameRequest(record, r.method, r.request_sha256);
+              !same.ok()) {
+            results[i] = same;
           } else if (!absl::SimpleAtoi(record.resource_id, &job_id)) {
             results[i] = absl::InternalError("request_id: bad stored record");
           } else {

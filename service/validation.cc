@@ -47,4 +47,16 @@ absl::Status ValidateRequestId(absl::string_view field,
   return absl::OkStatus();
 }
 
+absl::Status CheckSameRequest(const storage::RequestRecord& earlier,
+                              const std::string& method,
+                              const std::string& digest) {
+  if (earlier.method != method || earlier.request_sha256 != digest) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("request_id: already used by an earlier ", earlier.method,
+                     " request with different content; use a new request_id "
+                     "for a different request"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace certferry::service

@@ -3,8 +3,11 @@
 // Field validators shared by the API classes. Each returns INVALID_ARGUMENT
 // with "<field>: <problem>; <fix>" or OK.
 
+#include <string>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "storage/request_id_repository.h"
 
 namespace certferry::service {
 
@@ -15,5 +18,12 @@ absl::Status ValidateResourceName(absl::string_view field,
 // Empty (no idempotency) or 1-128 printable ASCII characters.
 absl::Status ValidateRequestId(absl::string_view field,
                                absl::string_view request_id);
+
+// OK when the request recorded under a request_id is the same call
+// (`method`, content digest) as the one repeating it; ALREADY_EXISTS
+// naming request_id otherwise.
+absl::Status CheckSameRequest(const storage::RequestRecord& earlier,
+                              const std::string& method,
+                              const std::string& digest);
 
 }  // namespace certferry::service
