@@ -601,7 +601,7 @@ absl::StatusOr<PkeyPtr> ParsePrivateKey(const SecretString& input,
           where, " is ", DescribeBlock(label),
           ", not a private key; supply the unencrypted private key as PEM"));
     }
-    if (label == "ENCRYPTED PRIVATE KEY" || blocks[i].encrypted_header) {
+    if (label == PEM_STRING_PKCS8 || blocks[i].encrypted_header) {
       return absl::InvalidArgumentError(absl::StrCat(
           field,
           ": must be unencrypted PEM (the key is passphrase-protected); "

@@ -108,12 +108,13 @@ std::optional<EcKeyEncoding> EcPkcs8Pem(EVP_PKEY* key, KeyType type) {
   std::string der = Der(0x30, pkcs8_body);
 
   std::string base64 = absl::Base64Escape(der);
-  std::string pem = "-----BEGIN PRIVATE KEY-----\n";
+  // OpenSSL's own PEM label for unencrypted PKCS#8.
+  std::string pem = absl::StrCat("-----BEGIN ", PEM_STRING_PKCS8INF, "-----\n");
   for (size_t i = 0; i < base64.size(); i += 64) {
     pem.append(base64, i, 64);
     pem.push_back('\n');
   }
-  pem += "-----END PRIVATE KEY-----\n";
+  absl::StrAppend(&pem, "-----END ", PEM_STRING_PKCS8INF, "-----\n");
   for (std::string* secret :
        {&private_octets, &ec_private_key_body, &pkcs8_body, &der, &base64}) {
     OPENSSL_cleanse(secret->data(), secret->size());
