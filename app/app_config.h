@@ -42,6 +42,8 @@ struct AppConfig {
   // ~/.alibabacloud/credentials.
   std::string cloud_endpoint;
   std::string cloud_region = "cn-hangzhou";
+  // AIRec's endpoint for AIRec targets; defaults to cloud_endpoint.
+  std::string airec_endpoint;
 };
 
 }  // namespace certferry::app

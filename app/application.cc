@@ -101,10 +101,21 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
         workers::IssueCertificatesBatchHandler::kKind,
         std::make_shared<workers::IssueCertificatesBatchHandler>(
             *app->authorities_, *app->keys_));
+    if (!cfg.cloud_endpoint.empty() || !cfg.airec_endpoint.empty()) {
+      app->cloud_http_ = std::make_unique<cloud::CurlHttpClient>();
+    }
+    if (!cfg.airec_endpoint.empty()) {
+      CF_ASSIGN_OR_RETURN(cloud::Credentials credentials,
+                          cloud::LoadDefaultCredentials());
+      cloud::AirecClientOptions options;
+      options.endpoint = cfg.airec_endpoint;
+      app->airec_ = std::make_unique<cloud::AirecClient>(
+          options, std::move(credentials), *app->cloud_http_, app->clock_);
+      LogInfo(absl::StrCat("AIRec targets bind through ", cfg.airec_endpoint));
+    }
     if (!cfg.cloud_endpoint.empty()) {
       CF_ASSIGN_OR_RETURN(cloud::Credentials credentials,
                           cloud::LoadDefaultCredentials());
-      app->cloud_http_ = std::make_unique<cloud::CurlHttpClient>();
       cloud::RpcClientOptions options;
       options.endpoint = cfg.cloud_endpoint;
       options.version = cloud::kCasVersion;
@@ -115,9 +126,11 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
       LogInfo(absl::StrCat("CAS targets deploy through ", cfg.cloud_endpoint));
     }
     const cloud::CasClient* cas = app->cas_.get();
+    const cloud::AirecClient* airec = app->airec_.get();
     auto deploy = std::make_shared<workers::DeployHandler>(
-        *app->database_, *app->keys_, [cas](const model::Target& target) {
-          return targets::MakeDeployTarget(target, cas);
+        *app->database_, *app->keys_,
+        [cas, airec](const model::Target& target) {
+          return targets::MakeDeployTarget(target, cas, airec);
         });
     app->runner_->RegisterHandler(workers::DeployHandler::kDeployKind, deploy);
     app->runner_->RegisterHandler(workers::DeployHandler::kRollbackKind,

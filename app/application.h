@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "app/app_config.h"
+#include "cloud/airec_client.h"
 #include "cloud/cas_client.h"
 #include "cloud/credentials.h"
 #include "cloud/http_client.h"
@@ -65,6 +66,7 @@ class Application {
   std::unique_ptr<cloud::CurlHttpClient> cloud_http_;
   std::unique_ptr<cloud::RpcClient> cloud_rpc_;
   std::unique_ptr<cloud::CasClient> cas_;
+  std::unique_ptr<cloud::AirecClient> airec_;
   std::unique_ptr<storage::Database> database_;
   std::unique_ptr<pki::KeyRing> keys_;
   std::unique_ptr<issuers::CertificateAuthorities> authorities_;

@@ -38,6 +38,10 @@ ABSL_FLAG(
     "Alibaba Cloud CAS endpoint for CAS targets (https://cas.aliyuncs.com, "
     "or a certferry-cloud-emulator's http://127.0.0.1:PORT); empty: none");
 ABSL_FLAG(std::string, cloud_region, "cn-hangzhou", "Alibaba Cloud region id");
+ABSL_FLAG(std::string, airec_endpoint, "",
+          "AIRec endpoint for AIRec targets "
+          "(https://airec.cn-hangzhou.aliyuncs.com); empty: --cloud_endpoint "
+          "(an emulator serves both)");
 ABSL_FLAG(std::string, log_level, "",
           "debug, info, warning or error (env CERTFERRY_LOG_LEVEL; default "
           "info)");
@@ -114,12 +118,20 @@ absl::StatusOr<AppConfig> ConfigFromFlags(bool need_kek) {
   config.bootstrap_ca_name = absl::GetFlag(FLAGS_bootstrap_ca);
   config.cloud_endpoint = absl::GetFlag(FLAGS_cloud_endpoint);
   config.cloud_region = absl::GetFlag(FLAGS_cloud_region);
-  if (!config.cloud_endpoint.empty() &&
-      config.cloud_endpoint.rfind("https://", 0) != 0 &&
-      config.cloud_endpoint.rfind("http://127.0.0.1:", 0) != 0) {
-    return absl::InvalidArgumentError(
-        "--cloud_endpoint: use https://HOST (plain http only for a local "
-        "emulator at http://127.0.0.1:PORT)");
+  config.airec_endpoint = absl::GetFlag(FLAGS_airec_endpoint);
+  if (config.airec_endpoint.empty()) {
+    config.airec_endpoint = config.cloud_endpoint;
+  }
+  for (const auto& [flag, endpoint] :
+       {std::pair{"--cloud_endpoint", &config.cloud_endpoint},
+        std::pair{"--airec_endpoint", &config.airec_endpoint}}) {
+    if (!endpoint->empty() && endpoint->rfind("https://", 0) != 0 &&
+        endpoint->rfind("http://127.0.0.1:", 0) != 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          flag,
+          ": use https://HOST (plain http only for a local emulator at "
+          "http://127.0.0.1:PORT)"));
+    }
   }
   const std::string level =
       FlagOrEnv(absl::GetFlag(FLAGS_log_level), "CERTFERRY_LOG_LEVEL", "info");

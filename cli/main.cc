@@ -84,6 +84,9 @@ constexpr char kUsage[] =
     "          [--verify HOST:PORT] [--sni NAME] [--owner U] [--group G]\n"
     "  targets create NAME --cas-resource ID --cas-contact ID --domain D\n"
     "          [--verify HOST:PORT]   (a cloud resource deployed by CAS)\n"
+    "  targets create NAME --airec-instance ID --domain D [--domain D2 ...]\n"
+    "          [--no-enforce-https] [--verify HOST:PORT]   (an AIRec "
+    "instance)\n"
     "  targets list | targets get NAME | targets delete NAME\n"
     "  deploy --cert ID [--version N] --target T [--target T2 ...]\n"
     "         [--validate-only] [--no-verify] [--no-auto-rollback]\n"
@@ -94,11 +97,14 @@ constexpr char kUsage[] =
     "             [--limit N]   (newest first; default 50)\n"
     "  audit verify   (exit status 1 if the log was tampered with)\n"
     "  health\n"
+    "  airec bind --cert ID [--version N] --target T [--validate-only\n"
+    "             [-o certificate_info.xlsx]] [--no-verify] [--request-id ID]\n"
+    "             [--wait]   (builds and uploads certificate_info.xlsx)\n"
     "  airec mapping --cert-file CHAIN.pem --cert-id ID --domain D\n"
     "                [--domain D2 ...] -o certificate_info.xlsx\n"
     "  airec check certificate_info.xlsx [--cert-file CHAIN.pem --cert-id ID\n"
     "              ...]   (exit status 1 if any row has a problem)\n"
-    "  (airec commands work on local files; they need no server)\n"
+    "  (airec mapping and check work on local files; they need no server)\n"
     "\n"
     "The server is --server, else $CERTFERRY_SERVER, else 127.0.0.1:7443.\n";
 
@@ -118,10 +124,17 @@ struct Args {
 };
 
 bool ParseArgs(int argc, char** argv, Args* out, std::string* error) {
-  static const std::vector<std::string> kBooleans = {
-      "json",      "accept-expired",  "help", "wait",
-      "root",      "default",         "pem",  "validate-only",
-      "no-verify", "no-auto-rollback"};
+  static const std::vector<std::string> kBooleans = {"json",
+                                                     "accept-expired",
+                                                     "help",
+                                                     "wait",
+                                                     "root",
+                                                     "default",
+                                                     "pem",
+                                                     "validate-only",
+                                                     "no-verify",
+                                                     "no-auto-rollback",
+                                                     "no-enforce-https"};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg.rfind("--", 0) != 0 || arg.size() == 2) {
@@ -703,6 +716,11 @@ void PrintTarget(const v1::Target& t) {
                 static_cast<long long>(t.cas().resource_id()),
                 static_cast<long long>(t.cas().contact_id()));
   }
+  if (t.has_airec()) {
+    std::printf(
+        "AIRec:         %s (HTTPS %s)\n", t.airec().instance_id().c_str(),
+        t.airec().skip_https_enforcement() ? "not enforced" : "enforced");
+  }
   if (t.has_verify_endpoint()) {
     std::printf("verify:        %s:%d (SNI %s)\n",
                 t.verify_endpoint().host().c_str(), t.verify_endpoint().port(),
@@ -728,11 +746,17 @@ int Targets(const Args& args, Client& client, bool json) {
       t->set_kind("cas");
       t->mutable_cas()->set_resource_id(resource);
       t->mutable_cas()->set_contact_id(contact);
+    } else if (args.Has("airec-instance")) {
+      t->set_kind("airec");
+      t->mutable_airec()->set_instance_id(args.Get("airec-instance"));
+      t->mutable_airec()->set_skip_https_enforcement(
+          args.Has("no-enforce-https"));
     } else {
       if (!args.Has("dir")) {
         return UsageError(
-            "targets create: --dir (a file target) or --cas-resource (a "
-            "cloud resource deployed by CAS) is required");
+            "targets create: --dir (a file target), --cas-resource (a "
+            "cloud resource deployed by CAS) or --airec-instance (an AIRec "
+            "instance) is required");
       }
       t->set_kind("file");
       v1::FileTargetConfig* file = t->mutable_file();
@@ -857,6 +881,69 @@ int Deploy(const Args& args, Client& client, bool json) {
     std::printf("\n");
     PrintDeployment(d);
   }
+  return 0;
+}
+
+int AirecBind(const Args& args, Client& client, bool json) {
+  if (!args.Has("cert") || !args.Has("target")) {
+    return UsageError("airec bind: --cert and --target are required");
+  }
+  v1::BindCertificateRequest request;
+  request.set_certificate_id(args.Get("cert"));
+  request.set_target(args.Get("target"));
+  int version = 0;
+  if (args.Has("version") && !absl::SimpleAtoi(args.Get("version"), &version)) {
+    return UsageError("--version: expected a number");
+  }
+  request.set_version(version);
+  request.set_validate_only(args.Has("validate-only"));
+  if (args.Has("no-verify")) request.set_verify(false);
+  request.set_request_id(args.Get("request-id", certferry::NewUuid()));
+  std::string output;
+  const std::vector<std::string>& p = args.positional;
+  for (size_t i = 2; i + 1 < p.size(); ++i) {
+    if (p[i] == "-o") output = p[i + 1];
+  }
+  auto stub = v1::DeploymentService::NewStub(client.channel_);
+  v1::BindCertificateResponse response;
+  grpc::ClientContext context;
+  client.Prepare(&context);
+  grpc::Status status = stub->BindCertificate(&context, request, &response);
+  if (!status.ok()) return RpcError(status);
+  if (request.validate_only()) {
+    if (!output.empty()) {
+      std::ofstream file(output, std::ios::binary | std::ios::trunc);
+      file << response.mapping_file();
+      if (!file.flush()) {
+        std::fprintf(stderr, "certferry: cannot write %s\n", output.c_str());
+        return 1;
+      }
+    }
+    response.clear_mapping_file();  // bytes are for -o, not the terminal
+    if (json) {
+      PrintJson(response);
+      return 0;
+    }
+    std::printf("certificate_info.xlsx for target %s:\n",
+                request.target().c_str());
+    for (const v1::CertificateInfoRow& row : response.mapping()) {
+      std::printf("  row %d: %s  %s  %s  %d\n", row.row(), row.domain().c_str(),
+                  row.certificate_id().c_str(), row.protocol().c_str(),
+                  row.port());
+    }
+    if (!output.empty()) std::printf("written to %s\n", output.c_str());
+    return 0;
+  }
+  if (args.Has("wait")) {
+    return WaitAndPrint(client, response.operation(), json);
+  }
+  if (json) {
+    PrintJson(response);
+    return 0;
+  }
+  PrintOperation(response.operation(), false);
+  std::printf("\n");
+  PrintDeployment(response.deployment());
   return 0;
 }
 
@@ -1180,7 +1267,10 @@ int main(int argc, char** argv) {
     std::printf("%s", kUsage);
     return args.Has("help") ? 0 : 2;
   }
-  if (args.positional[0] == "airec") return Airec(args);  // local, no server
+  if (args.positional[0] == "airec" &&
+      (args.positional.size() < 2 || args.positional[1] != "bind")) {
+    return Airec(args);  // local files, no server
+  }
   std::string server = args.Get("server");
   if (server.empty()) {
     const char* env = std::getenv("CERTFERRY_SERVER");
@@ -1201,6 +1291,7 @@ int main(int argc, char** argv) {
   if (p[0] == "targets" && p.size() >= 2) return Targets(args, client, json);
   if (p[0] == "deploy") return Deploy(args, client, json);
   if (p[0] == "rollback") return Rollback(args, client, json);
+  if (p[0] == "airec") return AirecBind(args, client, json);
   if (p[0] == "deployments" && p.size() >= 2) {
     return Deployments(args, client, json);
   }

@@ -99,6 +99,9 @@ absl::StatusCode StatusCodeForApiError(absl::string_view code,
   if (contains("AlreadyExist") || contains("Duplicate")) {
     return StatusCode::kAlreadyExists;
   }
+  if (starts("InvalidStatus") || starts("IncorrectStatus")) {
+    return StatusCode::kFailedPrecondition;  // the resource's state, not input
+  }
   if (starts("InvalidParameter") || starts("MissingParameter") ||
       starts("InvalidParam") || starts("Missing") || starts("Invalid")) {
     return StatusCode::kInvalidArgument;

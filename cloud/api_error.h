@@ -35,7 +35,8 @@ std::optional<ApiError> ParseApiError(const HttpResponse& response);
 // InvalidParameter/MissingParameter → INVALID_ARGUMENT, Forbidden/NoPermission
 // → PERMISSION_DENIED, signature/AccessKey/token → UNAUTHENTICATED,
 // *NotFound* / *NotExist* / 404 → NOT_FOUND, *AlreadyExist* → ALREADY_EXISTS,
-// other 4xx → FAILED_PRECONDITION.
+// InvalidStatus* / IncorrectStatus* → FAILED_PRECONDITION, other 4xx →
+// FAILED_PRECONDITION.
 absl::StatusCode StatusCodeForApiError(absl::string_view code, int http_status);
 
 // "<Code>: <Message> (RequestId <id>)" with the ApiError attached.

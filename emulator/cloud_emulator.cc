@@ -356,11 +356,12 @@ absl::Status CloudEmulator::Start(const std::string& host, int port) {
     };
   };
   server_->Get(instance, airec_get("DescribeInstance"));
-  server_->Get(instance + "/certificate-binding",
-               airec_get("DescribeCertificateBinding"));
-  server_->Post(instance + "/actions/bind-certificate",
-                airec_post("BindCertificate"));
-  server_->Post(instance + "/actions/enforce-https",
+  // The seeds' binding contract (AIRec itself publishes no certificate API,
+  // ALIBABA_API.md §4.1).
+  server_->Post(instance + "/certificates/bind", airec_post("BindCertificate"));
+  server_->Get(instance + "/certificates/status",
+               airec_get("DescribeCertificateStatus"));
+  server_->Post(instance + "/certificates/enforce-https",
                 airec_post("EnforceHttps"));
 
   if (port == 0) {
@@ -1229,13 +1230,14 @@ void CloudEmulator::HandleAirec(const httplib::Request& req,
           {"type", "Standard"},          {"status", "Running"},
           {"regionId", a.config.region}, {"lockMode", "Unlock"},
           {"chargeType", "PrePaid"}};
-    } else if (operation == "DescribeCertificateBinding") {
+    } else if (operation == "DescribeCertificateStatus") {
       reply.body["result"] = {{"instanceId", a.config.id},
                               {"status", a.binding_status},
                               {"domains", a.mapping_domains},
                               {"certificateSha256", a.bound_sha256},
                               {"failureReason", a.failure_reason},
                               {"httpsEnforced", a.https_enforced},
+                              {"validationMethod", a.config.validation},
                               {"tlsPort", a.endpoint->port()}};
     } else if (operation == "EnforceHttps") {
       if (a.binding_status != "SUCCESS") {

@@ -75,9 +75,16 @@ absl::Status ParseInto(const Json& root, EmulatorConfig& config) {
     instance.id = a.at("id").get<std::string>();
     instance.domain = a.at("domain").get<std::string>();
     instance.region = a.value("region", instance.region);
+    instance.validation = a.value("validation", instance.validation);
     const std::string field = absl::StrCat("airec_instances[", index++, "]");
     if (instance.id.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(field, ".id: empty"));
+    }
+    if (instance.validation != "DNS_CNAME" &&
+        instance.validation != "HTTP_FILE") {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".validation: '", instance.validation,
+                       "' is not DNS_CNAME or HTTP_FILE"));
     }
     if (absl::Status s = pki::ValidateCertificateName(
             absl::StrCat(field, ".domain"), instance.domain);

@@ -30,6 +30,10 @@ struct AirecInstanceConfig {
   std::string id;      // instanceId, e.g. "airec-cn-abc123"
   std::string domain;  // the custom domain bound over HTTPS
   std::string region = "cn-hangzhou";
+  // How the platform proves the domain is the customer's before serving the
+  // certificate: "DNS_CNAME" (a CNAME to the instance) or "HTTP_FILE" (a
+  // file under /.well-known/). The status reports it while VALIDATING.
+  std::string validation = "DNS_CNAME";
 };
 
 struct QuotaConfig {

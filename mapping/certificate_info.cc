@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "pki/certificate_bundle.h"
 #include "pki/names.h"
 
 namespace certferry::mapping {
@@ -217,6 +218,36 @@ std::string FormatMappingIssues(const std::vector<MappingIssue>& issues) {
     lines.push_back(FormatMappingIssue(issue));
   }
   return absl::StrJoin(lines, "\n");
+}
+
+absl::StatusOr<std::vector<MappingRow>> BindingRows(
+    absl::string_view chain_pem, const std::vector<std::string>& domains) {
+  absl::StatusOr<std::vector<pki::CertificateInfo>> chain =
+      pki::ParseCertificateChain(chain_pem, "chain");
+  if (!chain.ok()) return chain.status();
+  if (chain->empty()) {
+    return absl::InvalidArgumentError("chain: no certificate");
+  }
+  const pki::CertificateInfo& leaf = chain->front();
+  const std::string certificate_id =
+      absl::StrCat("certferry-", leaf.sha256_fingerprint.substr(0, 16));
+  std::vector<MappingRow> rows;
+  for (const std::string& domain : domains) {
+    MappingRow row;
+    row.row = static_cast<int>(rows.size()) + 2;  // row 1 is the header
+    row.domain = domain;
+    row.certificate_id = certificate_id;
+    rows.push_back(std::move(row));
+  }
+  MappingValidationOptions options;
+  options.certificates = CertificateNames{{certificate_id, leaf.dns_names}};
+  const std::vector<MappingIssue> issues = ValidateMappingRows(rows, options);
+  if (!issues.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("certificate_info.xlsx would be rejected:\n",
+                     FormatMappingIssues(issues)));
+  }
+  return rows;
 }
 
 }  // namespace certferry::mapping

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace certferry::mapping {
@@ -76,5 +77,13 @@ std::string FormatMappingIssue(const MappingIssue& issue);
 
 // Every issue formatted, one per line, no trailing newline.
 std::string FormatMappingIssues(const std::vector<MappingIssue>& issues);
+
+// The rows that bind one certificate (leaf first in `chain_pem`) to
+// `domains`, one row each (rows 2.., HTTPS, 443), checked as above against
+// the leaf's names. CertificateID is "certferry-" and the leaf's SHA-256
+// fingerprint's first 16 hex digits. INVALID_ARGUMENT listing every row
+// problem (row, column, fix), or naming a chain that does not parse.
+absl::StatusOr<std::vector<MappingRow>> BindingRows(
+    absl::string_view chain_pem, const std::vector<std::string>& domains);
 
 }  // namespace certferry::mapping

@@ -10,6 +10,8 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "mapping/certificate_info.h"
+#include "mapping/certificate_info_xlsx.h"
 #include "pki/digest.h"
 #include "pki/names.h"
 #include "service/audit_trail.h"
@@ -25,6 +27,7 @@ namespace {
 
 constexpr char kDeployMethod[] = "DeployCertificate";
 constexpr char kRollbackMethod[] = "RollbackDeployment";
+constexpr char kBindMethod[] = "BindCertificate";
 
 v1::DeploymentState ToProto(model::DeploymentState s) {
   switch (s) {
@@ -139,7 +142,7 @@ DeploymentApi::DeploymentApi(storage::Database& db, OperationApi& operations,
 absl::StatusOr<v1::DeployCertificateResponse> DeploymentApi::DeployCertificate(
     const v1::DeployCertificateRequest& r, const CallInfo& call) {
   absl::StatusOr<v1::DeployCertificateResponse> result =
-      DeployOrRefuse(r, call);
+      DeployOrRefuse(r, call, kDeployMethod);
   if (!result.ok() && !r.validate_only()) {
     RecordRefusedCall(db_, call, kDeployMethod,
                       absl::StrCat("certificates/", r.certificate_id()),
@@ -149,7 +152,8 @@ absl::StatusOr<v1::DeployCertificateResponse> DeploymentApi::DeployCertificate(
 }
 
 absl::StatusOr<v1::DeployCertificateResponse> DeploymentApi::DeployOrRefuse(
-    const v1::DeployCertificateRequest& r, const CallInfo& call) {
+    const v1::DeployCertificateRequest& r, const CallInfo& call,
+    const std::string& method) {
   CF_RETURN_IF_ERROR(ValidateRequestId("request_id", r.request_id()));
   if (!IsUuid(r.certificate_id())) {
     return absl::InvalidArgumentError(
@@ -177,7 +181,7 @@ absl::StatusOr<v1::DeployCertificateResponse> DeploymentApi::DeployOrRefuse(
     }
   }
   const std::string digest =
-      pki::Sha256Hex(absl::StrCat(kDeployMethod, "\n", r.SerializeAsString()));
+      pki::Sha256Hex(absl::StrCat(method, "\n", r.SerializeAsString()));
 
   struct Outcome {
     std::vector<v1::DeploymentPreview> previews;
@@ -191,12 +195,11 @@ absl::StatusOr<v1::DeployCertificateResponse> DeploymentApi::DeployOrRefuse(
           [&](storage::Transaction& tx) -> absl::StatusOr<Outcome> {
             Outcome out;
             if (!r.request_id().empty() && !r.validate_only()) {
-              CF_ASSIGN_OR_RETURN(
-                  auto earlier, storage::RequestIdRepository::Claim(
-                                    tx, r.request_id(), kDeployMethod, digest));
+              CF_ASSIGN_OR_RETURN(auto earlier,
+                                  storage::RequestIdRepository::Claim(
+                                      tx, r.request_id(), method, digest));
               if (earlier) {
-                CF_RETURN_IF_ERROR(
-                    CheckSameRequest(*earlier, kDeployMethod, digest));
+                CF_RETURN_IF_ERROR(CheckSameRequest(*earlier, method, digest));
                 int64_t job_id = 0;
                 if (!absl::SimpleAtoi(earlier->resource_id, &job_id)) {
                   return absl::InternalError("request_id: bad stored record");
@@ -273,9 +276,8 @@ absl::StatusOr<v1::DeployCertificateResponse> DeploymentApi::DeployOrRefuse(
             CF_RETURN_IF_ERROR(storage::AuditRepository::Append(
                 tx,
                 {AuditEventFor(
-                    call, kDeployMethod,
-                    absl::StrCat("operations/", out.job->id), r.request_id(),
-                    absl::OkStatus(),
+                    call, method, absl::StrCat("operations/", out.job->id),
+                    r.request_id(), absl::OkStatus(),
                     absl::StrCat("certificate ", certificate.name, " (",
                                  certificate.id, ") version ",
                                  certificate.version.version, " to targets ",
@@ -295,6 +297,106 @@ absl::StatusOr<v1::DeployCertificateResponse> DeploymentApi::DeployOrRefuse(
   }
   for (const auto& d : outcome.deployments) {
     *response.add_deployments() = ToProto(d);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::BindCertificateResponse> DeploymentApi::BindCertificate(
+    const v1::BindCertificateRequest& r, const CallInfo& call) {
+  absl::StatusOr<v1::BindCertificateResponse> result = BindOrRefuse(r, call);
+  if (!result.ok() && !r.validate_only()) {
+    RecordRefusedCall(db_, call, kBindMethod,
+                      absl::StrCat("certificates/", r.certificate_id()),
+                      r.request_id(), result.status());
+  }
+  return result;
+}
+
+absl::StatusOr<v1::BindCertificateResponse> DeploymentApi::BindOrRefuse(
+    const v1::BindCertificateRequest& r, const CallInfo& call) {
+  if (r.target().empty()) {
+    return absl::InvalidArgumentError(
+        "target: give the name of an AIRec target (kind \"airec\")");
+  }
+  CF_RETURN_IF_ERROR(ValidateResourceName("target", r.target()));
+  if (!IsUuid(r.certificate_id())) {
+    return absl::InvalidArgumentError(
+        "certificate_id: not a certificate id; use the id GetCertificate or "
+        "ListCertificates returns (a UUID)");
+  }
+  if (r.version() < 0) {
+    return absl::InvalidArgumentError(
+        "version: must be 0 (latest) or a version number");
+  }
+  struct Looked {
+    model::Target target;
+    model::Certificate certificate;
+  };
+  CF_ASSIGN_OR_RETURN(
+      Looked looked,
+      db_.RunInTransaction<Looked>(
+          "bind_certificate_lookup",
+          [&](storage::Transaction& tx) -> absl::StatusOr<Looked> {
+            Looked out;
+            CF_ASSIGN_OR_RETURN(
+                out.target,
+                storage::DeploymentRepository::GetTargetByName(tx, r.target()));
+            CF_ASSIGN_OR_RETURN(out.certificate,
+                                storage::CertificateRepository::Get(
+                                    tx, r.certificate_id(), r.version()));
+            return out;
+          }));
+  if (looked.target.kind != "airec") {
+    return absl::FailedPreconditionError(
+        absl::StrCat("target: '", r.target(), "' is a ", looked.target.kind,
+                     " target; BindCertificate binds AIRec instances, use "
+                     "DeployCertificate for it"));
+  }
+  // The rows are checked here, before anything is queued, so a bad row is
+  // refused loudly instead of being dropped by the platform.
+  absl::StatusOr<std::vector<mapping::MappingRow>> rows = mapping::BindingRows(
+      looked.certificate.version.chain_pem, looked.target.domains);
+  if (!rows.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "certificate ", looked.certificate.name, " version ",
+        looked.certificate.version.version, " cannot be bound to target '",
+        r.target(), "': ", rows.status().message(),
+        "\nissue a certificate that names these domains or fix the "
+        "target's domains"));
+  }
+  v1::BindCertificateResponse response;
+  for (const mapping::MappingRow& row : *rows) {
+    v1::CertificateInfoRow* out = response.add_mapping();
+    out->set_row(row.row);
+    out->set_domain(row.domain);
+    out->set_certificate_id(row.certificate_id);
+    out->set_protocol(row.protocol);
+    int port = 0;
+    out->set_port(absl::SimpleAtoi(row.port, &port) ? port : 0);
+  }
+  if (r.validate_only()) {
+    CF_ASSIGN_OR_RETURN(*response.mutable_mapping_file(),
+                        mapping::WriteCertificateInfoXlsx(*rows));
+  }
+
+  v1::DeployCertificateRequest deploy;
+  deploy.set_certificate_id(r.certificate_id());
+  deploy.set_version(looked.certificate.version.version);
+  deploy.add_targets(r.target());
+  deploy.set_request_id(r.request_id());
+  deploy.set_validate_only(r.validate_only());
+  if (r.has_verify()) deploy.set_verify(r.verify());
+  CF_ASSIGN_OR_RETURN(v1::DeployCertificateResponse deployed,
+                      DeployOrRefuse(deploy, call, kBindMethod));
+  if (deployed.has_operation()) {
+    *response.mutable_operation() = std::move(*deployed.mutable_operation());
+  }
+  if (!deployed.previews().empty()) {
+    *response.mutable_preview() = std::move(*deployed.mutable_previews(0));
+  }
+  if (!deployed.deployments().empty()) {
+    *response.mutable_deployment() =
+        std::move(*deployed.mutable_deployments(0));
   }
   return response;
 }

@@ -35,6 +35,8 @@ class DeploymentApi {
 
   absl::StatusOr<v1::DeployCertificateResponse> DeployCertificate(
       const v1::DeployCertificateRequest& r, const CallInfo& call = {});
+  absl::StatusOr<v1::BindCertificateResponse> BindCertificate(
+      const v1::BindCertificateRequest& r, const CallInfo& call = {});
   absl::StatusOr<v1::RollbackDeploymentResponse> RollbackDeployment(
       const v1::RollbackDeploymentRequest& r, const CallInfo& call = {});
   absl::StatusOr<v1::Deployment> GetDeployment(
@@ -43,8 +45,12 @@ class DeploymentApi {
       const v1::ListDeploymentsRequest& r);
 
  private:
+  // `method` names the call in the audit log and its request_id claim.
   absl::StatusOr<v1::DeployCertificateResponse> DeployOrRefuse(
-      const v1::DeployCertificateRequest& r, const CallInfo& call);
+      const v1::DeployCertificateRequest& r, const CallInfo& call,
+      const std::string& method);
+  absl::StatusOr<v1::BindCertificateResponse> BindOrRefuse(
+      const v1::BindCertificateRequest& r, const CallInfo& call);
   absl::StatusOr<v1::RollbackDeploymentResponse> RollbackOrRefuse(
       const v1::RollbackDeploymentRequest& r, const CallInfo& call);
 

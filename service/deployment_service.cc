@@ -36,6 +36,13 @@ grpc::Status DeploymentServiceImpl::DeployCertificate(
                response);
 }
 
+grpc::Status DeploymentServiceImpl::BindCertificate(
+    grpc::ServerContext* context, const v1::BindCertificateRequest* request,
+    v1::BindCertificateResponse* response) {
+  return Reply(api_.BindCertificate(*request, CallInfoFrom(*context)),
+               response);
+}
+
 grpc::Status DeploymentServiceImpl::RollbackDeployment(
     grpc::ServerContext* context, const v1::RollbackDeploymentRequest* request,
     v1::RollbackDeploymentResponse* response) {

@@ -36,6 +36,9 @@ class DeploymentServiceImpl final : public v1::DeploymentService::Service {
   grpc::Status DeployCertificate(
       grpc::ServerContext* context, const v1::DeployCertificateRequest* request,
       v1::DeployCertificateResponse* response) override;
+  grpc::Status BindCertificate(grpc::ServerContext* context,
+                               const v1::BindCertificateRequest* request,
+                               v1::BindCertificateResponse* response) override;
   grpc::Status RollbackDeployment(
       grpc::ServerContext* context,
       const v1::RollbackDeploymentRequest* request,

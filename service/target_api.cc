@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "mapping/certificate_info.h"
 #include "pki/names.h"
 #include "service/audit_trail.h"
 #include "service/proto_convert.h"
@@ -91,6 +92,14 @@ v1::Target ToProto(const model::Target& t) {
       out.mutable_cas()->set_contact_id(cas->contact_id);
     }
   }
+  if (t.kind == "airec") {
+    absl::StatusOr<targets::AirecTargetConfig> airec =
+        targets::AirecTargetConfigFromJson(t.config_json);
+    if (airec.ok()) {
+      out.mutable_airec()->set_instance_id(airec->instance_id);
+      out.mutable_airec()->set_skip_https_enforcement(!airec->enforce_https);
+    }
+  }
   for (const std::string& d : t.domains) out.add_domains(d);
   if (!t.verify_host.empty()) {
     out.mutable_verify_endpoint()->set_host(t.verify_host);
@@ -118,8 +127,10 @@ absl::StatusOr<v1::Target> TargetApi::CreateOrRefuse(
   CF_RETURN_IF_ERROR(ValidateResourceName("target.name", t.name()));
   storage::NewTarget target;
   target.name = t.name();
-  const std::string kind =
-      !t.kind().empty() ? t.kind() : (t.has_cas() ? "cas" : "file");
+  const std::string kind = !t.kind().empty() ? t.kind()
+                           : t.has_cas()     ? "cas"
+                           : t.has_airec()   ? "airec"
+                                             : "file";
   if (kind == "file") {
     if (!t.has_file()) {
       return absl::InvalidArgumentError(
@@ -148,10 +159,44 @@ absl::StatusOr<v1::Target> TargetApi::CreateOrRefuse(
     cas.resource_id = t.cas().resource_id();
     cas.contact_id = t.cas().contact_id();
     target.config_json = targets::CasResourceTargetConfigToJson(cas);
+  } else if (kind == "airec") {
+    if (!t.has_airec()) {
+      return absl::InvalidArgumentError(
+          "target.airec: required for an AIRec target (instance_id)");
+    }
+    const std::string& id = t.airec().instance_id();
+    if (id.empty() || id.size() > 64 ||
+        id.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") !=
+            std::string::npos) {
+      return absl::InvalidArgumentError(
+          "target.airec.instance_id: give the AIRec instance id, e.g. "
+          "airec-cn-abc123 (lower-case letters, digits and '-')");
+    }
+    // AIRec maps exact domains: each must pass certificate_info.xlsx's row
+    // rules (no wildcard, scheme, slash, trailing dot, upper case).
+    std::vector<mapping::MappingRow> rows;
+    for (int i = 0; i < t.domains_size(); ++i) {
+      mapping::MappingRow row;
+      row.row = i;
+      row.domain = t.domains(i);
+      row.certificate_id = "-";
+      rows.push_back(std::move(row));
+    }
+    const std::vector<mapping::MappingIssue> issues =
+        mapping::ValidateMappingRows(rows, {});
+    if (!issues.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("target.domains[", issues.front().row,
+                       "]: ", issues.front().problem));
+    }
+    targets::AirecTargetConfig airec;
+    airec.instance_id = id;
+    airec.enforce_https = !t.airec().skip_https_enforcement();
+    target.config_json = targets::AirecTargetConfigToJson(airec);
   } else {
     return absl::InvalidArgumentError(
         absl::StrCat("target.kind: '", t.kind(),
-                     "' is not supported; use \"file\" or \"cas\""));
+                     "' is not supported; use \"file\", \"cas\" or \"airec\""));
   }
   target.kind = kind;
   if (t.domains().empty()) {

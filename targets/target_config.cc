@@ -77,8 +77,44 @@ absl::StatusOr<CasResourceTargetConfig> CasResourceTargetConfigFromJson(
   return c;
 }
 
+std::string AirecTargetConfigToJson(const AirecTargetConfig& c) {
+  return json{{"instanceId", c.instance_id}, {"enforceHttps", c.enforce_https}}
+      .dump();
+}
+
+absl::StatusOr<AirecTargetConfig> AirecTargetConfigFromJson(
+    const std::string& text) {
+  const json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object() || !doc.contains("instanceId") ||
+      !doc["instanceId"].is_string() || !doc.contains("enforceHttps") ||
+      !doc["enforceHttps"].is_boolean()) {
+    return absl::DataLossError(
+        "stored AIRec target configuration unreadable: instanceId must be a "
+        "string and enforceHttps a boolean");
+  }
+  AirecTargetConfig c;
+  c.instance_id = doc["instanceId"].get<std::string>();
+  c.enforce_https = doc["enforceHttps"].get<bool>();
+  return c;
+}
+
 absl::StatusOr<std::unique_ptr<DeployTarget>> MakeDeployTarget(
-    const model::Target& target, const cloud::CasClient* cas) {
+    const model::Target& target, const cloud::CasClient* cas,
+    const cloud::AirecClient* airec) {
+  if (target.kind == "airec") {
+    if (airec == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "target ", target.name,
+          " is an AIRec instance but this certferryd has no cloud endpoint; "
+          "start it with --cloud_endpoint (and cloud credentials)"));
+    }
+    absl::StatusOr<AirecTargetConfig> config =
+        AirecTargetConfigFromJson(target.config_json);
+    if (!config.ok()) return config.status();
+    config->domains = target.domains;
+    return std::unique_ptr<DeployTarget>(
+        std::make_unique<AirecTarget>(*airec, *std::move(config)));
+  }
   if (target.kind == "cas") {
     if (cas == nullptr) {
       return absl::FailedPreconditionError(absl::StrCat(

@@ -645,14 +645,13 @@ class AirecTest : public CloudEmulatorTest {
 
   Answer Bind(const std::string& cert, const std::string& key,
               const std::string& mapping = MappingFor("rec.example.com")) {
-    return Roa("POST",
-               "/v2/openapi/instances/airec-cn-test1/actions/bind-certificate",
+    return Roa("POST", "/v2/openapi/instances/airec-cn-test1/certificates/bind",
                {{"mapping_file", mapping}, {"cert", cert}, {"key", key}});
   }
 
   std::string BindingStatus() {
     return Roa("GET",
-               "/v2/openapi/instances/airec-cn-test1/certificate-binding")
+               "/v2/openapi/instances/airec-cn-test1/certificates/status")
         .body["result"]
         .value("status", "");
   }
@@ -669,7 +668,8 @@ TEST_F(AirecTest, BindingSucceedsAndInstanceServesTheCertificate) {
       ServedLeaf(emulator_->AirecTlsPort("airec-cn-test1"), "rec.example.com"),
       LeafSha(chain));
   Answer enforce =
-      Roa("POST", "/v2/openapi/instances/airec-cn-test1/actions/enforce-https");
+      Roa("POST",
+          "/v2/openapi/instances/airec-cn-test1/certificates/enforce-https");
   EXPECT_EQ(enforce.status, 200) << enforce.body.dump();
   EXPECT_EQ(enforce.body["result"]["httpsEnforced"], true);
 }
@@ -680,7 +680,8 @@ TEST_F(AirecTest, BindingFailsWhenCertificateDoesNotCoverTheDomain) {
             200);
   ASSERT_TRUE(testing::WaitFor([&] { return BindingStatus() == "FAILED"; }));
   Answer enforce =
-      Roa("POST", "/v2/openapi/instances/airec-cn-test1/actions/enforce-https");
+      Roa("POST",
+          "/v2/openapi/instances/airec-cn-test1/certificates/enforce-https");
   EXPECT_EQ(enforce.status, 400);
   EXPECT_EQ(enforce.body["code"], "InvalidStatus.CertificateNotBound");
   EXPECT_NE(
@@ -710,7 +711,7 @@ TEST_F(AirecTest, NonXlsxMappingIsRefused) {
 
 TEST_F(AirecTest, UnsignedRequestIsRefused) {
   Answer a = ToAnswer(
-      client_->Get("/v2/openapi/instances/airec-cn-test1/certificate-binding"));
+      client_->Get("/v2/openapi/instances/airec-cn-test1/certificates/status"));
   EXPECT_EQ(a.status, 400);
   EXPECT_EQ(a.body["code"], "IncompleteSignature");
 }

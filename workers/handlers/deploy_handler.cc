@@ -347,6 +347,9 @@ absl::StatusOr<model::DeployedContents> DeployHandler::Describe(
       return out;
     }
   }
+  // Contents certferry did not put there. Some targets (AIRec) only report
+  // the fingerprint: recorded as such, they cannot be put back.
+  if (found.chain_pem.empty()) return out;
   out.chain_pem = found.chain_pem;
   out.key_id = NewUuid();
   return out;
@@ -376,6 +379,12 @@ absl::StatusOr<targets::TargetContents> DeployHandler::Materialise(
                        contents.certificate_version);
                  }));
   } else {
+    if (contents.key_id.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the target held ", contents.leaf_sha256,
+          ", which certferry did not put there and the target does not hand "
+          "back; deploy a certificate instead of rolling back"));
+    }
     out.chain_pem = contents.chain_pem;
     CF_ASSIGN_OR_RETURN(key,
                         db_.RunInTransaction<model::EncryptedPrivateKey>(

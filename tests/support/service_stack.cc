@@ -1,0 +1,79 @@
+#include "tests/support/service_stack.h"
+
+#include "common/status_macros.h"
+#include "pki/digest.h"
+#include "tests/support/test_database.h"
+#include "tests/support/test_pki.h"
+
+namespace certferry::testing {
+
+absl::StatusOr<std::unique_ptr<ServiceStack>> ServiceStack::Create(
+    ServiceStackOptions options) {
+  std::unique_ptr<ServiceStack> s(new ServiceStack());
+  s->options_ = options;
+  CF_ASSIGN_OR_RETURN(TestDatabase test_db, CreateMigratedTestDatabase());
+  s->dsn_ = test_db.dsn;
+  CF_ASSIGN_OR_RETURN(s->db_, ConnectTestDatabase(s->dsn_, 6));
+  CF_ASSIGN_OR_RETURN(pki::KeyEncryptionKey kek,
+                      pki::KeyEncryptionKeyFromBytes(std::string(32, '\x44')));
+  s->keys_ = std::make_unique<pki::KeyRing>(std::move(kek));
+  s->authorities_ = std::make_unique<issuers::CertificateAuthorities>(
+      *s->db_, *s->keys_, s->clock_);
+  s->operations_ = std::make_unique<service::OperationApi>(*s->db_);
+  s->notifier_ = std::make_unique<storage::JobNotifier>(*s->db_);
+  s->certificates_ = std::make_unique<service::CertificateApi>(
+      *s->db_, *s->keys_, s->clock_, *s->authorities_, *s->operations_,
+      *s->notifier_);
+  s->targets_ = std::make_unique<service::TargetApi>(*s->db_);
+  s->deployments_ = std::make_unique<service::DeploymentApi>(
+      *s->db_, *s->operations_, *s->notifier_);
+  return s;
+}
+
+ServiceStack::~ServiceStack() {
+  if (runner_) runner_->Shutdown(absl::Seconds(5));
+}
+
+absl::Status ServiceStack::Start(
+    workers::DeployHandler::TargetMaker make_target) {
+  workers::WorkerConfig config;
+  config.worker_threads = options_.worker_threads;
+  config.poll_interval = absl::Milliseconds(100);
+  runner_ =
+      std::make_unique<workers::JobRunner>(*db_, SecretString(dsn_), config);
+  auto handler = std::make_shared<workers::DeployHandler>(
+      *db_, *keys_, std::move(make_target), options_.deploy);
+  runner_->RegisterHandler(service::kDeployJobKind, handler);
+  runner_->RegisterHandler(service::kRollbackJobKind, handler);
+  return runner_->Start();
+}
+
+absl::StatusOr<ServiceStack::Imported> ServiceStack::ImportFor(
+    const std::string& name, const std::vector<std::string>& dns_names) {
+  TestChain chain = MakeChain(dns_names);
+  v1::ImportCertificateRequest request;
+  request.set_name(name);
+  request.set_chain_pem(chain.fullchain_pem());
+  request.set_private_key_pem(chain.leaf.key.private_key_pem);
+  CF_ASSIGN_OR_RETURN(v1::Certificate imported,
+                      certificates_->ImportCertificate(request));
+  return Imported{imported.id(), pki::Sha256Hex(chain.leaf.cert_der)};
+}
+
+absl::StatusOr<v1::Deployment> ServiceStack::Finish(
+    const v1::Operation& operation, int64_t id) {
+  v1::WaitOperationRequest wait;
+  wait.set_name(operation.name());
+  wait.mutable_timeout()->set_seconds(60);
+  CF_ASSIGN_OR_RETURN(v1::Operation done,
+                      operations_->WaitOperation(wait, absl::InfiniteFuture()));
+  if (!done.done()) {
+    return absl::DeadlineExceededError(
+        absl::StrCat(operation.name(), " did not end within 60 s"));
+  }
+  v1::GetDeploymentRequest get;
+  get.set_id(id);
+  return deployments_->GetDeployment(get);
+}
+
+}  // namespace certferry::testing

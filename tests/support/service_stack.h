@@ -1,0 +1,81 @@
+#pragma once
+
+// The service layer as certferryd wires it, for end-to-end tests: a fresh
+// migrated PostgreSQL database, the key ring, the CA registry, the
+// certificate, target, deployment and operation APIs, and a job runner with
+// DeployHandler over the targets a test's TargetMaker builds. Tests call the
+// APIs directly (no gRPC) and wait on operations like a client would.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "certferry/v1/certificate_service.pb.h"
+#include "certferry/v1/deployment_service.pb.h"
+#include "common/clock.h"
+#include "issuers/certificate_authorities.h"
+#include "pki/key_envelope.h"
+#include "service/certificate_api.h"
+#include "service/deployment_api.h"
+#include "service/operation_api.h"
+#include "service/target_api.h"
+#include "storage/database.h"
+#include "storage/job_notifications.h"
+#include "workers/handlers/deploy_handler.h"
+#include "workers/job_runner.h"
+
+namespace certferry::testing {
+
+struct ServiceStackOptions {
+  int worker_threads = 2;
+  workers::DeployHandlerConfig deploy;
+};
+
+class ServiceStack {
+ public:
+  // Fresh database and services; the runner starts with Start().
+  static absl::StatusOr<std::unique_ptr<ServiceStack>> Create(
+      ServiceStackOptions options = {});
+  ~ServiceStack();
+
+  // Registers DeployHandler over `make_target` and starts the runner.
+  absl::Status Start(workers::DeployHandler::TargetMaker make_target);
+
+  // Imports a chain for `dns_names` (test CA) as certificate `name`; returns
+  // the certificate id and the leaf's SHA-256.
+  struct Imported {
+    std::string id;
+    std::string leaf_sha256;
+  };
+  absl::StatusOr<Imported> ImportFor(const std::string& name,
+                                     const std::vector<std::string>& dns_names);
+
+  // Waits for `operation` to end (at most 60 s) and returns deployment `id`.
+  absl::StatusOr<v1::Deployment> Finish(const v1::Operation& operation,
+                                        int64_t id);
+
+  const std::string& dsn() const { return dsn_; }
+  storage::Database& db() { return *db_; }
+  service::CertificateApi& certificates() { return *certificates_; }
+  service::TargetApi& targets() { return *targets_; }
+  service::DeploymentApi& deployments() { return *deployments_; }
+  service::OperationApi& operations() { return *operations_; }
+
+ private:
+  ServiceStack() = default;
+
+  ServiceStackOptions options_;
+  SystemClock clock_;
+  std::string dsn_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<pki::KeyRing> keys_;
+  std::unique_ptr<issuers::CertificateAuthorities> authorities_;
+  std::unique_ptr<service::OperationApi> operations_;
+  std::unique_ptr<storage::JobNotifier> notifier_;
+  std::unique_ptr<service::CertificateApi> certificates_;
+  std::unique_ptr<service::TargetApi> targets_;
+  std::unique_ptr<service::DeploymentApi> deployments_;
+  std::unique_ptr<workers::JobRunner> runner_;
+};
+
+}  // namespace certferry::testing
