@@ -10,6 +10,7 @@
 #include <deque>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <variant>
 
 #include "absl/strings/ascii.h"
@@ -272,16 +273,26 @@ Json ResourceJson(const ResourceState& r,
 CloudEmulator::CloudEmulator(EmulatorConfig config)
     : config_(std::move(config)), state_(std::make_unique<State>()) {
   state_->rng.seed(config_.faults.seed);
-  // Like the platform, take the domains as written, without certferry's
-  // row checks: a bad row makes the binding fail, not the upload.
+  // Like the platform: a row whose domain is not an exact FQDN (wildcard,
+  // scheme, slash, trailing dot, upper case, ...) is dropped without a word,
+  // the upload still "succeeds"; the other rows' domains are bound.
   mapping_reader_ = [](const std::string& xlsx_bytes)
       -> absl::StatusOr<std::vector<std::string>> {
     absl::StatusOr<mapping::CertificateInfoSheet> sheet =
         mapping::ReadCertificateInfoXlsx(xlsx_bytes);
     if (!sheet.ok()) return sheet.status();
+    mapping::MappingValidationOptions options;
+    options.header = sheet->header;
+    std::set<int> dropped;
+    for (const mapping::MappingIssue& issue :
+         mapping::ValidateMappingRows(sheet->rows, options)) {
+      if (absl::EqualsIgnoreCase(issue.column, "domain")) {
+        dropped.insert(issue.row);
+      }
+    }
     std::vector<std::string> domains;
     for (const mapping::MappingRow& row : sheet->rows) {
-      domains.push_back(row.domain);
+      if (!dropped.count(row.row)) domains.push_back(row.domain);
     }
     return domains;
   };
@@ -1374,7 +1385,10 @@ void CloudEmulator::ProgressLoop() {
           uncovered.push_back(domain);
         }
       }
-      if (!uncovered.empty()) {
+      if (a.mapping_domains.empty()) {
+        a.binding_status = "FAILED";
+        a.failure_reason = "certificate_info.xlsx has no usable row";
+      } else if (!uncovered.empty()) {
         a.binding_status = "FAILED";
         a.failure_reason =
             absl::StrCat("certificate does not cover mapped domain(s): ",

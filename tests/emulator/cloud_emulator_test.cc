@@ -24,6 +24,7 @@
 #include "targets/endpoint_probe.h"
 #include "tests/support/test_pki.h"
 #include "tests/support/wait_for.h"
+#include "tests/support/xlsx_files.h"
 
 namespace certferry::emulator {
 namespace {
@@ -578,13 +579,17 @@ TEST_F(CloudEmulatorTest, V3SignedRpcRequestIsAccepted) {
 
 // --- AIRec (ROA, V3) ---
 
-// A real certificate_info.xlsx mapping `domain` to certificate 1.
-std::string MappingFor(const std::string& domain) {
-  mapping::MappingRow row;
-  row.row = 2;
-  row.domain = domain;
-  row.certificate_id = "1";
-  auto bytes = mapping::WriteCertificateInfoXlsx({row});
+// A real certificate_info.xlsx mapping each domain to certificate 1.
+std::string MappingFor(const std::vector<std::string>& domains) {
+  std::vector<mapping::MappingRow> rows;
+  for (const std::string& domain : domains) {
+    mapping::MappingRow row;
+    row.row = static_cast<int>(rows.size()) + 2;
+    row.domain = domain;
+    row.certificate_id = "1";
+    rows.push_back(row);
+  }
+  auto bytes = mapping::WriteCertificateInfoXlsx(rows);
   EXPECT_TRUE(bytes.ok()) << bytes.status();
   return bytes.ok() ? *bytes : "";
 }
@@ -644,7 +649,7 @@ class AirecTest : public CloudEmulatorTest {
   }
 
   Answer Bind(const std::string& cert, const std::string& key,
-              const std::string& mapping = MappingFor("rec.example.com")) {
+              const std::string& mapping = MappingFor({"rec.example.com"})) {
     return Roa("POST", "/v2/openapi/instances/airec-cn-test1/certificates/bind",
                {{"mapping_file", mapping}, {"cert", cert}, {"key", key}});
   }
@@ -694,10 +699,44 @@ TEST_F(AirecTest, BindingFailsWhenCertificateDoesNotCoverTheDomain) {
 TEST_F(AirecTest, MappingOfAnUncoveredDomainFailsTheBinding) {
   testing::TestChain chain = testing::MakeChain({"rec.example.com"});
   ASSERT_EQ(Bind(chain.fullchain_pem(), chain.leaf.key.private_key_pem,
-                 MappingFor("api.example.com"))
+                 MappingFor({"api.example.com"}))
                 .status,
             200);
   ASSERT_TRUE(testing::WaitFor([&] { return BindingStatus() == "FAILED"; }));
+}
+
+// The platform's silent failure certferry exists to prevent: rows that are
+// not exact FQDNs vanish, the upload still answers 200.
+TEST_F(AirecTest, RowsThatAreNotExactDomainsAreDroppedSilently) {
+  testing::TestChain chain =
+      testing::MakeChain({"rec.example.com", "*.rec.example.com"});
+  Answer a = Bind(chain.fullchain_pem(), chain.leaf.key.private_key_pem,
+                  testing::HandWrittenXlsx(
+                      {{"Domain", "CertificateID", "Protocol", "Port"},
+                       {"*.rec.example.com", "1", "HTTPS", "443"},
+                       {"rec.example.com", "1", "HTTPS", "443"},
+                       {"api.rec.example.com/", "1", "HTTPS", "443"}}));
+  ASSERT_EQ(a.status, 200) << a.body.dump();
+  ASSERT_TRUE(testing::WaitFor([&] { return BindingStatus() == "SUCCESS"; }));
+  Answer status =
+      Roa("GET", "/v2/openapi/instances/airec-cn-test1/certificates/status");
+  EXPECT_EQ(status.body["result"]["domains"],
+            nlohmann::json::array({"rec.example.com"}));
+}
+
+TEST_F(AirecTest, MappingWithNoUsableRowFailsTheBinding) {
+  testing::TestChain chain = testing::MakeChain({"*.example.com"});
+  ASSERT_EQ(Bind(chain.fullchain_pem(), chain.leaf.key.private_key_pem,
+                 testing::HandWrittenXlsx(
+                     {{"Domain", "CertificateID", "Protocol", "Port"},
+                      {"*.example.com", "1", "HTTPS", "443"}}))
+                .status,
+            200);
+  ASSERT_TRUE(testing::WaitFor([&] { return BindingStatus() == "FAILED"; }));
+  Answer status =
+      Roa("GET", "/v2/openapi/instances/airec-cn-test1/certificates/status");
+  EXPECT_THAT(status.body["result"]["failureReason"].get<std::string>(),
+              HasSubstr("no usable row"));
 }
 
 TEST_F(AirecTest, NonXlsxMappingIsRefused) {

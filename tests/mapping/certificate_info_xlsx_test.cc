@@ -1,7 +1,5 @@
 #include "mapping/certificate_info_xlsx.h"
 
-#include <zip.h>
-
 #include <map>
 #include <string>
 #include <vector>
@@ -9,43 +7,16 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/status_matchers.h"
+#include "tests/support/xlsx_files.h"
 
 namespace certferry::mapping {
 namespace {
 
 using ::certferry::testing::IsOk;
 using ::certferry::testing::StatusIs;
+using ::certferry::testing::Zip;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-// Zips `parts` (name -> content) in memory with libzip, the way any other
-// writer would package an .xlsx.
-std::string Zip(const std::map<std::string, std::string>& parts) {
-  zip_error_t error;
-  zip_error_init(&error);
-  zip_source_t* buffer = zip_source_buffer_create(nullptr, 0, 0, &error);
-  EXPECT_NE(buffer, nullptr);
-  zip_source_keep(buffer);
-  zip_t* archive = zip_open_from_source(buffer, ZIP_TRUNCATE, &error);
-  EXPECT_NE(archive, nullptr);
-  for (const auto& [name, content] : parts) {
-    zip_source_t* part =
-        zip_source_buffer(archive, content.data(), content.size(), 0);
-    EXPECT_GE(zip_file_add(archive, name.c_str(), part, ZIP_FL_ENC_UTF_8), 0);
-  }
-  EXPECT_EQ(zip_close(archive), 0);
-  std::string out;
-  EXPECT_EQ(zip_source_open(buffer), 0);
-  char chunk[4096];
-  zip_int64_t n;
-  while ((n = zip_source_read(buffer, chunk, sizeof(chunk))) > 0) {
-    out.append(chunk, static_cast<size_t>(n));
-  }
-  zip_source_close(buffer);
-  zip_source_free(buffer);
-  zip_error_fini(&error);
-  return out;
-}
 
 constexpr char kMain[] =
     "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
