@@ -33,6 +33,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -103,7 +104,7 @@ constexpr char kUsage[] =
     "  airec mapping --cert-file CHAIN.pem --cert-id ID --domain D\n"
     "                [--domain D2 ...] -o certificate_info.xlsx\n"
     "  airec check certificate_info.xlsx [--cert-file CHAIN.pem --cert-id ID\n"
-    "              ...]   (exit status 1 if any row has a problem)\n"
+    "              ...] [--json]   (exit status 1 if any row has a problem)\n"
     "  (airec mapping and check work on local files; they need no server)\n"
     "\n"
     "The server is --server, else $CERTFERRY_SERVER, else 127.0.0.1:7443.\n";
@@ -1229,12 +1230,30 @@ int AirecCheck(const Args& args) {
       certferry::mapping::ReadCertificateInfoXlsx(bytes, p[2]);
   if (!sheet.ok()) return LocalError(sheet.status());
   options.header = sheet->header;
+  const std::vector<certferry::mapping::MappingIssue> issues =
+      certferry::mapping::ValidateMappingRows(sheet->rows, options);
+  if (args.Has("json")) {
+    nlohmann::json out = {
+        {"file", p[2]},
+        {"sheet", sheet->sheet_name},
+        {"header", certferry::mapping::HeaderKindName(sheet->header)},
+        {"headerRow", sheet->header_row},
+        {"rows", sheet->rows.size()},
+        {"coverageChecked", options.certificates.has_value()},
+        {"issues", nlohmann::json::array()}};
+    for (const certferry::mapping::MappingIssue& issue : issues) {
+      out["issues"].push_back({{"row", issue.row},
+                               {"column", issue.column},
+                               {"value", issue.value},
+                               {"problem", issue.problem}});
+    }
+    std::printf("%s\n", out.dump(2).c_str());
+    return issues.empty() ? 0 : 1;
+  }
   std::printf("%s: sheet '%s', header %s (row %d), %zu row(s)\n", p[2].c_str(),
               sheet->sheet_name.c_str(),
               certferry::mapping::HeaderKindName(sheet->header).c_str(),
               sheet->header_row, sheet->rows.size());
-  const std::vector<certferry::mapping::MappingIssue> issues =
-      certferry::mapping::ValidateMappingRows(sheet->rows, options);
   for (const certferry::mapping::MappingIssue& issue : issues) {
     std::printf("%s\n", certferry::mapping::FormatMappingIssue(issue).c_str());
   }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 
@@ -13,6 +14,7 @@
 #include "tests/support/status_matchers.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/test_pki.h"
+#include "tests/support/xlsx_files.h"
 
 namespace certferry::mapping {
 namespace {
@@ -122,6 +124,39 @@ TEST_F(AirecCliTest, CheckRefusesAFileThatIsNotXlsx) {
   EXPECT_EQ(checked->exit_code, 1);
   EXPECT_THAT(checked->output,
               HasSubstr("INVALID_ARGUMENT: " + csv + ": not an .xlsx file"));
+}
+
+// A file edited by hand (not by certferry's writer) with the three mistakes
+// the platform drops silently: each is named by row and column.
+TEST_F(AirecCliTest, CheckNamesEveryHandEditedMistakeAsJson) {
+  const std::string out = dir_ + "/hand_edited.xlsx";
+  std::ofstream(out, std::ios::binary) << testing::HandWrittenXlsx(
+      {{"Domain", "CertificateID", "Protocol", "Port"},
+       {"api.example.com", "cas-1", "HTTPS", "443"},
+       {"*.apps.example.com", "cas-1", "HTTPS", "443"},
+       {"eu.apps.example.com/", "cas-1", "HTTPS", "443"},
+       {"shop.example.org", "cas-1", "HTTPS", "443"}});
+  auto checked =
+      RunProgram({CERTFERRY_CLI_PATH, "airec", "check", out, "--cert-file",
+                  chain_, "--cert-id", "cas-1", "--json"});
+  ASSERT_THAT(checked, IsOk());
+  EXPECT_EQ(checked->exit_code, 1) << checked->output;
+  const nlohmann::json report = nlohmann::json::parse(
+      checked->output, nullptr, /*allow_exceptions=*/false);
+  ASSERT_TRUE(report.is_object()) << checked->output;
+  EXPECT_EQ(report["rows"], 4);
+  EXPECT_EQ(report["coverageChecked"], true);
+  ASSERT_EQ(report["issues"].size(), 3u) << checked->output;
+  EXPECT_EQ(report["issues"][0]["row"], 3);
+  EXPECT_EQ(report["issues"][0]["column"], "Domain");
+  EXPECT_THAT(report["issues"][0]["problem"].get<std::string>(),
+              HasSubstr("wildcard"));
+  EXPECT_EQ(report["issues"][1]["row"], 4);
+  EXPECT_THAT(report["issues"][1]["problem"].get<std::string>(),
+              HasSubstr("slash"));
+  EXPECT_EQ(report["issues"][2]["row"], 5);
+  EXPECT_THAT(report["issues"][2]["problem"].get<std::string>(),
+              HasSubstr("not covered"));
 }
 
 }  // namespace
