@@ -471,7 +471,7 @@ std::optional<Reply> InjectFault(CloudEmulator::State& s,
                     faults.throttle_code == "Throttling.User"
                         ? "Request was denied due to user flow control."
                         : "Request was denied due to request throttling.");
-    r.retry_after = absl::Seconds(1);
+    r.retry_after = faults.throttle_retry_after;
     return r;
   }
   if (roll < faults.throttle_share + faults.server_error_share) {

@@ -586,6 +586,25 @@ TEST_F(CloudEmulatorTest, ThrottlingAnswersAboutTheConfiguredShare) {
   EXPECT_LT(throttled, kRequests * 0.4);
 }
 
+TEST_F(CloudEmulatorTest, ThrottlingRetryAfterIsConfigurable) {
+  TearDown();
+  std::string config = kConfig;
+  config.replace(config.find("\"failing_resource_ids\""), 0,
+                 "\"throttle_share\": 1.0, \"throttle_retry_after_ms\": 25, ");
+  StartWith(config);
+  Answer a = Rpc("ListCloudResources");
+  EXPECT_EQ(a.status, 400);
+  auto retry_after = a.headers.find("x-acs-retry-after");
+  ASSERT_NE(retry_after, a.headers.end());
+  EXPECT_EQ(retry_after->second, "25");
+  absl::StatusOr<EmulatorConfig> zero = ParseEmulatorConfig(R"({
+      "access_keys": [{"id": "k", "secret": "s"}],
+      "faults": {"throttle_retry_after_ms": 0}})");
+  ASSERT_FALSE(zero.ok());
+  EXPECT_THAT(std::string(zero.status().message()),
+              HasSubstr("throttle_retry_after_ms"));
+}
+
 TEST_F(CloudEmulatorTest, ServerErrorInjectionAnswers503) {
   TearDown();
   std::string config = kConfig;
