@@ -156,6 +156,57 @@ absl::StatusOr<UserCertificateDetail> CasClient::GetUserCertificateDetail(
   return d;
 }
 
+absl::StatusOr<ListUserCertificateOrderResponse>
+CasClient::ListUserCertificateOrder(
+    const ListUserCertificateOrderRequest& request) const {
+  if (!request.order_type.empty() &&
+      !OneOf(request.order_type, {"CPACK", "BUY", "UPLOAD", "CERT"})) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("order_type: \"", request.order_type,
+                     "\"; use CPACK, BUY, UPLOAD or CERT"));
+  }
+  RpcParams params;
+  SetIfNotEmpty(params, "Keyword", request.keyword);
+  SetIfNotEmpty(params, "Status", request.status);
+  SetIfNotEmpty(params, "OrderType", request.order_type);
+  if (request.current_page) {
+    params["CurrentPage"] = absl::StrCat(*request.current_page);
+  }
+  if (request.show_size) params["ShowSize"] = absl::StrCat(*request.show_size);
+  CF_ASSIGN_OR_RETURN(json body, rpc_.Call("ListUserCertificateOrder", params));
+  ListUserCertificateOrderResponse out;
+  for (const json& o : Array(body, "CertificateOrderList")) {
+    CertificateOrder c;
+    c.certificate_id = Int(o, "CertificateId");
+    c.order_id = Int(o, "OrderId");
+    c.instance_id = Str(o, "InstanceId");
+    c.status = Str(o, "Status");
+    c.name = Str(o, "Name");
+    c.common_name = Str(o, "CommonName");
+    c.sans = Str(o, "Sans");
+    c.domain = Str(o, "Domain");
+    c.start_date = Str(o, "StartDate");
+    c.end_date = Str(o, "EndDate");
+    c.cert_start_time_ms = Int(o, "CertStartTime");
+    c.cert_end_time_ms = Int(o, "CertEndTime");
+    c.expired = Bool(o, "Expired");
+    c.upload = Bool(o, "Upload");
+    c.fingerprint = Str(o, "Fingerprint");
+    c.sha2 = Str(o, "Sha2");
+    c.serial_no = Str(o, "SerialNo");
+    c.issuer = Str(o, "Issuer");
+    c.cert_type = Str(o, "CertType");
+    c.domain_type = Str(o, "DomainType");
+    c.algorithm = Str(o, "Algorithm");
+    out.certificate_order_list.push_back(std::move(c));
+  }
+  out.total_count = Int(body, "TotalCount");
+  out.current_page = Int(body, "CurrentPage");
+  out.show_size = Int(body, "ShowSize");
+  out.request_id = Str(body, "RequestId");
+  return out;
+}
+
 absl::StatusOr<int64_t> CasClient::CreateCertificateRequest(
     const CreateCertificateRequestParams& request) const {
   if (!OneOf(request.validate_type, {"DNS", "FILE"})) {

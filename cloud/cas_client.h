@@ -78,6 +78,37 @@ struct UserCertificateDetail {
   std::string request_id;
 };
 
+struct ListUserCertificateOrderRequest {
+  std::string keyword;  // matches certificate name or domain
+  // PAYED, CHECKING, CHECKED_FAIL, ISSUED, WILLEXPIRED, EXPIRED,
+  // NOTACTIVATED, REVOKED; empty with UPLOAD/CERT: ISSUED and WILLEXPIRED.
+  std::string status;
+  // CPACK (CAS's default), BUY, UPLOAD (uploaded certificates), CERT.
+  std::string order_type;
+  std::optional<int64_t> current_page;  // CAS default 1
+  std::optional<int64_t> show_size;     // CAS default 50
+};
+
+struct CertificateOrder {
+  int64_t certificate_id = 0;  // set for CERT and UPLOAD
+  int64_t order_id = 0;
+  std::string instance_id, status, name, common_name, sans, domain, start_date,
+      end_date;
+  int64_t cert_start_time_ms = 0, cert_end_time_ms = 0;
+  bool expired = false;
+  bool upload = false;
+  std::string fingerprint, sha2, serial_no, issuer, cert_type, domain_type,
+      algorithm;
+};
+
+struct ListUserCertificateOrderResponse {
+  std::vector<CertificateOrder> certificate_order_list;
+  int64_t total_count = 0;
+  int64_t current_page = 0;
+  int64_t show_size = 0;
+  std::string request_id;
+};
+
 // --- Issuing (§1.1) ---
 
 struct CreateCertificateRequestParams {
@@ -225,6 +256,9 @@ class CasClient {
   // cert_filter: leave out Cert/Key and the SM pairs.
   absl::StatusOr<UserCertificateDetail> GetUserCertificateDetail(
       int64_t cert_id, bool cert_filter = false) const;
+  // One page of orders or certificates; UPLOAD lists uploaded ones.
+  absl::StatusOr<ListUserCertificateOrderResponse> ListUserCertificateOrder(
+      const ListUserCertificateOrderRequest& request) const;
 
   // Orders a certificate; returns the OrderId. Not retried after a lost
   // answer (it would order twice).

@@ -483,7 +483,7 @@ std::optional<Reply> InjectFault(CloudEmulator::State& s,
                     faults.throttle_code == "Throttling.User"
                         ? "Request was denied due to user flow control."
                         : "Request was denied due to request throttling.");
-    r.retry_after = absl::Seconds(1);
+    r.retry_after = faults.throttle_retry_after;
     return r;
   }
   if (roll < faults.throttle_share + faults.server_error_share) {
@@ -728,6 +728,15 @@ Reply BadId(const absl::Status& status) {
              : Invalid(absl::StrCat(name, ": must be an integer"));
 }
 
+std::string IssuerName(const pki::CertificateInfo& leaf) {
+  const std::string org = RdnValue(leaf.issuer, "O");
+  return org.empty() ? RdnValue(leaf.issuer, "CN") : org;
+}
+
+std::string AlgorithmName(const pki::CertificateInfo& leaf) {
+  return leaf.key_type == "ECDSA" ? "ECC" : leaf.key_type;
+}
+
 Reply GetUserCertificateDetail(State& s, const EmulatorConfig& c,
                                const ParamMap& p) {
   absl::StatusOr<int64_t> id = IdParam(p, "CertId");
@@ -756,10 +765,8 @@ Reply GetUserCertificateDetail(State& s, const EmulatorConfig& c,
       {"Name", cert.name},
       {"Common", RdnValue(leaf.subject, "CN")},
       {"Sans", absl::StrJoin(leaf.dns_names, ",")},
-      {"Issuer", RdnValue(leaf.issuer, "O").empty()
-                     ? RdnValue(leaf.issuer, "CN")
-                     : RdnValue(leaf.issuer, "O")},
-      {"Algorithm", leaf.key_type == "ECDSA" ? "ECC" : leaf.key_type},
+      {"Issuer", IssuerName(leaf)},
+      {"Algorithm", AlgorithmName(leaf)},
       {"Fingerprint", Sha1FingerprintHex(leaf.pem)},
       {"Sha2", leaf.sha256_fingerprint},
       {"CertSha2", leaf.sha256_fingerprint},
@@ -801,6 +808,78 @@ int PageParam(const ParamMap& p, const std::string& name, int fallback) {
   const std::string* v = Get(p, name);
   return v != nullptr && absl::SimpleAtoi(*v, &value) && value > 0 ? value
                                                                    : fallback;
+}
+
+// An uploaded certificate's order status, as ListUserCertificateOrder
+// reports it: WILLEXPIRED within 30 days of its end.
+std::string UploadStatus(const pki::CertificateInfo& leaf, absl::Time now) {
+  if (leaf.not_after < now) return "EXPIRED";
+  return leaf.not_after - now < absl::Hours(24 * 30) ? "WILLEXPIRED" : "ISSUED";
+}
+
+// Every certificate here was uploaded, so UPLOAD and CERT list them all and
+// CPACK and BUY (bought orders) list nothing.
+Reply ListUserCertificateOrder(State& s, const EmulatorConfig& c,
+                               const ParamMap& p) {
+  const std::string* type = Get(p, "OrderType");
+  const std::string order_type = type == nullptr ? "CPACK" : *type;
+  if (order_type != "CPACK" && order_type != "BUY" && order_type != "UPLOAD" &&
+      order_type != "CERT") {
+    return Invalid("OrderType: must be CPACK, BUY, UPLOAD or CERT");
+  }
+  const std::string* status = Get(p, "Status");
+  const std::string* keyword = Get(p, "Keyword");
+  const absl::Time now = absl::Now();
+  const bool uploads = order_type == "UPLOAD" || order_type == "CERT";
+  Json all = Json::array();
+  for (const auto& [id, cert] : s.certs) {
+    if (!uploads) break;
+    const pki::CertificateInfo& leaf = cert.bundle.chain[0];
+    const std::string common_name = RdnValue(leaf.subject, "CN");
+    const std::string sans = absl::StrJoin(leaf.dns_names, ",");
+    const std::string cert_status = UploadStatus(leaf, now);
+    // No Status: what is in use, i.e. ISSUED and WILLEXPIRED (§1.2).
+    if (status != nullptr ? cert_status != *status : cert_status == "EXPIRED") {
+      continue;
+    }
+    if (keyword != nullptr && !absl::StrContains(cert.name, *keyword) &&
+        !absl::StrContains(common_name, *keyword) &&
+        !absl::StrContains(sans, *keyword)) {
+      continue;
+    }
+    all.push_back({{"CertificateId", cert.id},
+                   {"InstanceId", cert.resource_id},
+                   {"Name", cert.name},
+                   {"CommonName", common_name},
+                   {"Domain", common_name},
+                   {"Sans", sans},
+                   {"Sha2", leaf.sha256_fingerprint},
+                   {"Fingerprint", Sha1FingerprintHex(leaf.pem)},
+                   {"SerialNo", absl::AsciiStrToLower(leaf.serial_hex)},
+                   {"Issuer", IssuerName(leaf)},
+                   {"Algorithm", AlgorithmName(leaf)},
+                   {"Upload", true},
+                   {"Status", cert_status},
+                   {"Expired", leaf.not_after < now},
+                   {"StartDate", Date(leaf.not_before)},
+                   {"EndDate", Date(leaf.not_after)},
+                   {"CertStartTime", Millis(leaf.not_before)},
+                   {"CertEndTime", Millis(leaf.not_after)}});
+  }
+  const int page = PageParam(p, "CurrentPage", 1);
+  const int size = PageParam(p, "ShowSize", 50);
+  Json list = Json::array();
+  for (size_t i = static_cast<size_t>(page - 1) * size;
+       i < all.size() && list.size() < static_cast<size_t>(size); ++i) {
+    list.push_back(all[i]);
+  }
+  Reply reply;
+  reply.body = {{"CertificateOrderList", list},
+                {"CurrentPage", page},
+                {"ShowSize", size},
+                {"TotalCount", all.size()}};
+  (void)c;
+  return reply;
 }
 
 Reply ListCloudResources(State& s, const EmulatorConfig& c, const ParamMap& p) {
@@ -1164,6 +1243,7 @@ const std::map<std::string, Action>& Actions() {
   static const auto* const kActions = new std::map<std::string, Action>{
       {"UploadUserCertificate", UploadUserCertificate},
       {"GetUserCertificateDetail", GetUserCertificateDetail},
+      {"ListUserCertificateOrder", ListUserCertificateOrder},
       {"ListCloudResources", ListCloudResources},
       {"CreateDeploymentJob", CreateDeploymentJob},
       {"UpdateDeploymentJobStatus", UpdateDeploymentJobStatus},

@@ -117,6 +117,14 @@ absl::Status ParseInto(const Json& root, EmulatorConfig& config) {
     FaultConfig& faults = config.faults;
     faults.throttle_share = f.value("throttle_share", 0.0);
     faults.throttle_code = f.value("throttle_code", faults.throttle_code);
+    const int64_t retry_after_ms =
+        f.value("throttle_retry_after_ms",
+                absl::ToInt64Milliseconds(faults.throttle_retry_after));
+    if (retry_after_ms < 1) {
+      return absl::InvalidArgumentError(
+          "faults.throttle_retry_after_ms: must be at least 1");
+    }
+    faults.throttle_retry_after = absl::Milliseconds(retry_after_ms);
     faults.server_error_share = f.value("server_error_share", 0.0);
     faults.delay_share = f.value("delay_share", 0.0);
     faults.delay = absl::Milliseconds(f.value("delay_ms", int64_t{0}));

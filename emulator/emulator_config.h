@@ -52,6 +52,8 @@ struct PriceConfig {
 struct FaultConfig {
   double throttle_share = 0;  // share of API requests answered Throttling
   std::string throttle_code = "Throttling";  // or "Throttling.User"
+  // x-acs-retry-after of a throttled answer; clients wait at least this.
+  absl::Duration throttle_retry_after = absl::Seconds(1);
   double server_error_share = 0;  // share answered 503 ServiceUnavailable
   double delay_share = 0;         // share answered after `delay`
   absl::Duration delay = absl::ZeroDuration();
@@ -82,6 +84,7 @@ struct EmulatorConfig {
 //    "airec_instances": [{"id": "airec-cn-1", "domain": "..",
 //                         "region": ".."}],
 //    "faults": {"throttle_share": 0.3, "throttle_code": "Throttling",
+//               "throttle_retry_after_ms": 1000,
 //               "server_error_share": 0, "delay_share": 0, "delay_ms": 0,
 //               "failing_resource_ids": [1002], "seed": 1}}
 // INVALID_ARGUMENT naming the bad key (never a secret's value).

@@ -1,9 +1,13 @@
 #include "targets/cas_resource_target.h"
 
+#include <optional>
+
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "cloud/api_error.h"
 #include "common/status_macros.h"
 #include "targets/file_target.h"
 
@@ -13,6 +17,89 @@ namespace {
 absl::Status WithContext(const absl::Status& status, absl::string_view what) {
   return absl::Status(status.code(),
                       absl::StrCat(what, ": ", status.message()));
+}
+
+// The CAS certificate a deployment job deploys.
+struct CasCertificate {
+  int64_t id = 0;
+  std::string name;
+  bool reused = false;  // already in CAS, not uploaded by this Apply
+};
+
+// An uploaded CAS certificate whose leaf is `leaf_sha256` and whose name
+// contains `keyword`, or nullopt.
+absl::StatusOr<std::optional<CasCertificate>> FindUploaded(
+    const cloud::CasClient& cas, const std::string& keyword,
+    const std::string& leaf_sha256) {
+  constexpr int64_t kPageSize = 50;
+  cloud::ListUserCertificateOrderRequest request;
+  request.order_type = "UPLOAD";
+  request.keyword = keyword;
+  request.show_size = kPageSize;
+  for (int64_t page = 1;; ++page) {
+    request.current_page = page;
+    absl::StatusOr<cloud::ListUserCertificateOrderResponse> listed =
+        cas.ListUserCertificateOrder(request);
+    if (!listed.ok()) {
+      return WithContext(listed.status(),
+                         "looking for the certificate among CAS uploads");
+    }
+    for (const cloud::CertificateOrder& order :
+         listed->certificate_order_list) {
+      // CAS's hex case is not documented.
+      if (order.certificate_id != 0 &&
+          absl::EqualsIgnoreCase(order.sha2, leaf_sha256)) {
+        return CasCertificate{order.certificate_id, order.name, true};
+      }
+    }
+    if (listed->certificate_order_list.empty() ||
+        page * kPageSize >= listed->total_count) {
+      return std::nullopt;
+    }
+  }
+}
+
+// CAS's answer when an upload's name is taken.
+bool IsNameRepeat(const absl::Status& status) {
+  std::optional<cloud::ApiError> error = cloud::GetApiError(status);
+  return error.has_value() && error->code == "NameRepeat";
+}
+
+// The CAS certificate for `contents`: an earlier upload of the same leaf
+// when CAS has one, else a new upload. Uploads are named after the leaf, so
+// redeploying a certificate neither uploads it again nor uses up the
+// account's certificate quota.
+absl::StatusOr<CasCertificate> UploadedCertificate(
+    const cloud::CasClient& cas, const TargetContents& contents) {
+  const std::string leaf = LeafSha256(contents.chain_pem);
+  const std::string name = absl::StrCat("certferry-", leaf.substr(0, 16));
+  if (!leaf.empty()) {
+    CF_ASSIGN_OR_RETURN(std::optional<CasCertificate> found,
+                        FindUploaded(cas, name, leaf));
+    if (found) return *found;
+  }
+  cloud::UploadUserCertificateRequest upload;
+  upload.name = name;
+  upload.cert = contents.chain_pem;
+  upload.key = contents.private_key_pem;
+  absl::StatusOr<cloud::UploadUserCertificateResponse> uploaded =
+      cas.UploadUserCertificate(upload);
+  if (IsNameRepeat(uploaded.status())) {
+    // Most likely a deployment to another resource uploaded the same
+    // certificate since we looked; else a certificate with the same
+    // fingerprint prefix holds the name and the time makes ours unique.
+    if (!leaf.empty()) {
+      CF_ASSIGN_OR_RETURN(std::optional<CasCertificate> found,
+                          FindUploaded(cas, name, leaf));
+      if (found) return *found;
+    }
+    upload.name = absl::StrCat(name, "-", absl::ToUnixMillis(absl::Now()));
+    uploaded = cas.UploadUserCertificate(upload);
+  }
+  if (!uploaded.ok()) {
+    return WithContext(uploaded.status(), "uploading the certificate to CAS");
+  }
+  return CasCertificate{uploaded->cert_id, upload.name, false};
 }
 
 }  // namespace
@@ -61,25 +148,13 @@ absl::StatusOr<ApplyOutcome> CasResourceTarget::Apply(
         "a CAS resource always has a certificate; deploy another one instead "
         "of removing it");
   }
-  const std::string leaf = LeafSha256(contents.chain_pem);
-  cloud::UploadUserCertificateRequest upload;
-  // Names are unique per account: the fingerprint says what it is, the time
-  // keeps a re-upload of the same certificate distinct.
-  upload.name = absl::StrCat("certferry-", leaf.substr(0, 16), "-",
-                             absl::ToUnixMillis(absl::Now()));
-  upload.cert = contents.chain_pem;
-  upload.key = contents.private_key_pem;
-  absl::StatusOr<cloud::UploadUserCertificateResponse> uploaded =
-      cas_.UploadUserCertificate(upload);
-  if (!uploaded.ok()) {
-    return WithContext(uploaded.status(), "uploading the certificate to CAS");
-  }
+  CF_ASSIGN_OR_RETURN(const CasCertificate cert,
+                      UploadedCertificate(cas_, contents));
 
   cloud::CreateDeploymentJobRequest create;
-  create.name =
-      absl::StrCat("certferry-", config_.resource_id, "-", uploaded->cert_id);
+  create.name = absl::StrCat("certferry-", config_.resource_id, "-", cert.id);
   create.job_type = "user";
-  create.cert_ids = {uploaded->cert_id};
+  create.cert_ids = {cert.id};
   create.resource_ids = {config_.resource_id};
   create.contact_ids = {config_.contact_id};
   absl::StatusOr<int64_t> job = cas_.CreateDeploymentJob(create);
@@ -122,14 +197,15 @@ absl::StatusOr<ApplyOutcome> CasResourceTarget::Apply(
       }
     }
   }
-  const std::string ids = absl::StrCat("CAS certificate ", uploaded->cert_id,
-                                       ", job ", *job, ", worker ", worker_id);
+  const std::string ids = absl::StrCat(
+      cert.reused ? "reused" : "uploaded", " CAS certificate ", cert.id, " (",
+      cert.name, "), job ", *job, ", worker ", worker_id);
   if (status != "success") {
     return absl::FailedPreconditionError(absl::StrCat(
         "CAS deployment job ", *job, " ended in error (worker ", worker_id,
         ": ", worker_status.empty() ? "unknown" : worker_status, "); ", ids));
   }
-  last_cert_id_ = uploaded->cert_id;
+  last_cert_id_ = cert.id;
   last_job_id_ = *job;
   last_worker_id_ = worker_id;
   return ApplyOutcome{ids, absl::StrCat(*job, ":", worker_id)};

@@ -34,13 +34,16 @@ class CasResourceTarget final : public DeployTarget {
   // its key, or empty. NOT_FOUND when CAS does not list the resource.
   absl::StatusOr<TargetContents> ReadCurrent() override;
 
-  // Uploads `contents` as a new CAS certificate, deploys it to the resource
-  // with a deployment job and waits for the job's end. FAILED_PRECONDITION
+  // Deploys `contents` to the resource with a deployment job and waits for
+  // the job's end. The certificate is uploaded to CAS as
+  // "certferry-<first 16 hex of the leaf's SHA-256>" unless CAS already has
+  // an upload of the same leaf (ListUserCertificateOrder), which is reused:
+  // redeploying does not use up CAS's certificate quota. FAILED_PRECONDITION
   // for empty contents (a CAS resource always has a certificate), for a job
   // CAS refuses (e.g. "Number of matching certificates is 0") and for a
   // failed worker (with its status); DEADLINE_EXCEEDED when the job outlasts
-  // job_timeout. The outcome's output names the CAS certificate, job and
-  // worker ids.
+  // job_timeout. The outcome's output says whether the CAS certificate was
+  // reused or uploaded and names it and the job and worker ids.
   absl::StatusOr<ApplyOutcome> Apply(const TargetContents& contents) override;
 
   // Rolls back the job's worker for this resource (UpdateWorkerResourceStatus

@@ -164,6 +164,51 @@ TEST_F(CasClientTest, GetUserCertificateDetailParsesFields) {
   EXPECT_EQ(d->tags[0].value, "prod");
 }
 
+TEST_F(CasClientTest, ListUserCertificateOrderSendsFiltersAndParsesItems) {
+  Answer(R"({"RequestId":"R","TotalCount":3,"CurrentPage":2,"ShowSize":2,
+    "CertificateOrderList":[{"CertificateId":14000003,"Name":"web",
+      "CommonName":"a.example.com","Sans":"a.example.com,b.example.com",
+      "Sha2":"AB12","Fingerprint":"FP","Upload":true,"Status":"ISSUED",
+      "Expired":false,"CertStartTime":1767225600000,
+      "CertEndTime":"1775001600000","InstanceId":"cas-upload-x"}]})");
+  ListUserCertificateOrderRequest request;
+  request.keyword = "web";
+  request.order_type = "UPLOAD";
+  request.current_page = 2;
+  request.show_size = 2;
+  absl::StatusOr<ListUserCertificateOrderResponse> r =
+      cas_->ListUserCertificateOrder(request);
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(Param("Action"), "ListUserCertificateOrder");
+  EXPECT_EQ(Param("Keyword"), "web");
+  EXPECT_EQ(Param("OrderType"), "UPLOAD");
+  EXPECT_EQ(Param("CurrentPage"), "2");
+  EXPECT_EQ(Param("ShowSize"), "2");
+  EXPECT_EQ(Param("Status"), "<absent>");
+  EXPECT_EQ(r->total_count, 3);
+  EXPECT_EQ(r->current_page, 2);
+  EXPECT_EQ(r->show_size, 2);
+  EXPECT_EQ(r->request_id, "R");
+  ASSERT_EQ(r->certificate_order_list.size(), 1u);
+  const CertificateOrder& c = r->certificate_order_list[0];
+  EXPECT_EQ(c.certificate_id, 14000003);
+  EXPECT_EQ(c.name, "web");
+  EXPECT_EQ(c.common_name, "a.example.com");
+  EXPECT_EQ(c.sans, "a.example.com,b.example.com");
+  EXPECT_EQ(c.sha2, "AB12");
+  EXPECT_EQ(c.fingerprint, "FP");
+  EXPECT_TRUE(c.upload);
+  EXPECT_EQ(c.status, "ISSUED");
+  EXPECT_EQ(c.cert_end_time_ms, 1775001600000);  // numeric string accepted
+  EXPECT_EQ(c.instance_id, "cas-upload-x");
+
+  request.order_type = "UPLOADED";
+  EXPECT_THAT(
+      cas_->ListUserCertificateOrder(request),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("order_type")));
+  EXPECT_EQ(requests(), 1);
+}
+
 TEST_F(CasClientTest, CertificateOrderFlow) {
   Answer(R"({"RequestId":"R","OrderId":123456})");
   CreateCertificateRequestParams order;

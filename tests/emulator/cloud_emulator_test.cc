@@ -435,6 +435,78 @@ TEST_F(CloudEmulatorTest, UploadRecordsTypeAndPrice) {
   EXPECT_EQ(s.body["CertIdentifier"], absl::StrCat(standard, "-cn-hangzhou"));
 }
 
+TEST_F(CloudEmulatorTest, ListUserCertificateOrderFindsUploadsByKeyword) {
+  const testing::TestChain www = testing::MakeChain({"www.example.com"});
+  const testing::TestChain shop =
+      testing::MakeChain({"shop.example.com", "api.example.com"});
+  const testing::TestChain wildcard = testing::MakeChain({"*.example.com"});
+  const int64_t www_id = Upload("certferry-www", www);
+  const int64_t shop_id = Upload("certferry-shop", shop);
+  Upload("legacy-wildcard", wildcard);
+
+  auto list = [&](std::map<std::string, std::string> params) {
+    Answer a = Rpc("ListUserCertificateOrder", std::move(params));
+    EXPECT_EQ(a.status, 200) << a.body.dump();
+    return a.body;
+  };
+  // By name, with what GetUserCertificateDetail says about the certificate.
+  Json found = list({{"OrderType", "UPLOAD"}, {"Keyword", "certferry-shop"}});
+  EXPECT_EQ(found["TotalCount"], 1);
+  ASSERT_EQ(found["CertificateOrderList"].size(), 1u);
+  const Json& item = found["CertificateOrderList"][0];
+  Answer detail =
+      Rpc("GetUserCertificateDetail", {{"CertId", std::to_string(shop_id)}});
+  EXPECT_EQ(item["CertificateId"], shop_id);
+  EXPECT_EQ(item["Name"], "certferry-shop");
+  EXPECT_EQ(item["Sha2"], LeafSha(shop));
+  EXPECT_EQ(item["Sha2"], detail.body["Sha2"]);
+  EXPECT_EQ(item["Fingerprint"], detail.body["Fingerprint"]);
+  EXPECT_EQ(item["CommonName"], detail.body["Common"]);
+  EXPECT_EQ(item["Sans"], "shop.example.com,api.example.com");
+  EXPECT_EQ(item["Upload"], true);
+  EXPECT_EQ(item["Status"], "ISSUED");
+
+  // By a SAN and by the common name.
+  found = list({{"OrderType", "UPLOAD"}, {"Keyword", "api.example"}});
+  ASSERT_EQ(found["CertificateOrderList"].size(), 1u);
+  EXPECT_EQ(found["CertificateOrderList"][0]["CertificateId"], shop_id);
+  found = list({{"OrderType", "CERT"}, {"Keyword", "www.example"}});
+  ASSERT_EQ(found["CertificateOrderList"].size(), 1u);
+  EXPECT_EQ(found["CertificateOrderList"][0]["CertificateId"], www_id);
+  EXPECT_EQ(
+      list({{"OrderType", "UPLOAD"}, {"Keyword", "nothing"}})["TotalCount"], 0);
+
+  // Pages of two over the three uploads.
+  found = list({{"OrderType", "UPLOAD"},
+                {"Keyword", "example.com"},
+                {"ShowSize", "2"},
+                {"CurrentPage", "2"}});
+  EXPECT_EQ(found["TotalCount"], 3);
+  EXPECT_EQ(found["CurrentPage"], 2);
+  EXPECT_EQ(found["ShowSize"], 2);
+  ASSERT_EQ(found["CertificateOrderList"].size(), 1u);
+  EXPECT_EQ(found["CertificateOrderList"][0]["Name"], "legacy-wildcard");
+
+  // CAS's default order type lists bought orders: none here.
+  EXPECT_EQ(list({})["TotalCount"], 0);
+  EXPECT_EQ(
+      list({{"OrderType", "UPLOAD"}, {"Status", "EXPIRED"}})["TotalCount"], 0);
+  Answer bad = Rpc("ListUserCertificateOrder", {{"OrderType", "UPLOADED"}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.body["Code"], "InvalidParameter");
+}
+
+TEST_F(CloudEmulatorTest, UploadUnderATakenNameIsNameRepeat) {
+  Upload("same", testing::MakeChain({"www.example.com"}));
+  testing::TestChain other = testing::MakeChain({"www.example.com"});
+  Answer a =
+      Rpc("UploadUserCertificate", {{"Name", "same"},
+                                    {"Cert", other.fullchain_pem()},
+                                    {"Key", other.leaf.key.private_key_pem}});
+  EXPECT_EQ(a.status, 400);
+  EXPECT_EQ(a.body["Code"], "NameRepeat");
+}
+
 TEST_F(CloudEmulatorTest, UploadRefusesEncryptedOrMismatchedKey) {
   testing::TestChain chain = testing::MakeChain({"www.example.com"});
   testing::TestChain other = testing::MakeChain({"www.example.com"});
@@ -513,6 +585,25 @@ TEST_F(CloudEmulatorTest, ThrottlingAnswersAboutTheConfiguredShare) {
   EXPECT_EQ(throttled + ok, kRequests);
   EXPECT_GT(throttled, kRequests * 0.2);
   EXPECT_LT(throttled, kRequests * 0.4);
+}
+
+TEST_F(CloudEmulatorTest, ThrottlingRetryAfterIsConfigurable) {
+  TearDown();
+  std::string config = kConfig;
+  config.replace(config.find("\"failing_resource_ids\""), 0,
+                 "\"throttle_share\": 1.0, \"throttle_retry_after_ms\": 25, ");
+  StartWith(config);
+  Answer a = Rpc("ListCloudResources");
+  EXPECT_EQ(a.status, 400);
+  auto retry_after = a.headers.find("x-acs-retry-after");
+  ASSERT_NE(retry_after, a.headers.end());
+  EXPECT_EQ(retry_after->second, "25");
+  absl::StatusOr<EmulatorConfig> zero = ParseEmulatorConfig(R"({
+      "access_keys": [{"id": "k", "secret": "s"}],
+      "faults": {"throttle_retry_after_ms": 0}})");
+  ASSERT_FALSE(zero.ok());
+  EXPECT_THAT(std::string(zero.status().message()),
+              HasSubstr("throttle_retry_after_ms"));
 }
 
 TEST_F(CloudEmulatorTest, ServerErrorInjectionAnswers503) {
