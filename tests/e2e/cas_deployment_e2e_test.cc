@@ -17,19 +17,13 @@
 #include "emulator/cloud_emulator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "pki/digest.h"
-#include "pki/key_envelope.h"
-#include "service/certificate_api.h"
 #include "service/deployment_api.h"
-#include "service/target_api.h"
 #include "storage/audit_repository.h"
 #include "targets/endpoint_probe.h"
 #include "targets/target_config.h"
+#include "tests/support/service_stack.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_database.h"
-#include "tests/support/test_pki.h"
-#include "workers/handlers/deploy_handler.h"
-#include "workers/job_runner.h"
 
 namespace certferry::service {
 namespace {
@@ -83,48 +77,18 @@ class CasDeploymentE2eTest : public ::testing::Test {
         http_, clock_);
     cas_ = std::make_unique<cloud::CasClient>(*rpc_);
 
-    auto test_db = testing::CreateMigratedTestDatabase();
-    ASSERT_THAT(test_db, IsOk());
-    dsn_ = test_db->dsn;
-    auto db = testing::ConnectTestDatabase(dsn_, 6);
-    ASSERT_THAT(db, IsOk());
-    db_ = *std::move(db);
-    auto kek = pki::KeyEncryptionKeyFromBytes(std::string(32, '\x44'));
-    ASSERT_THAT(kek, IsOk());
-    keys_ = std::make_unique<pki::KeyRing>(*std::move(kek));
-    authorities_ =
-        std::make_unique<issuers::CertificateAuthorities>(*db_, *keys_, clock_);
-    operations_ = std::make_unique<OperationApi>(*db_);
-    notifier_ = std::make_unique<storage::JobNotifier>(*db_);
-    certificates_ = std::make_unique<CertificateApi>(
-        *db_, *keys_, clock_, *authorities_, *operations_, *notifier_);
-    targets_ = std::make_unique<TargetApi>(*db_);
-    deployments_ =
-        std::make_unique<DeploymentApi>(*db_, *operations_, *notifier_);
-
-    workers::WorkerConfig worker_config;
-    worker_config.worker_threads = 2;
-    worker_config.poll_interval = absl::Milliseconds(100);
-    worker_config.backoff = env.job_backoff;
-    runner_ = std::make_unique<workers::JobRunner>(*db_, SecretString(dsn_),
-                                                   worker_config);
-    workers::DeployHandlerConfig deploy_config;
-    deploy_config.verify_deadline = absl::Seconds(10);
-    deploy_config.verify_retry_interval = absl::Milliseconds(50);
+    testing::ServiceStackOptions stack_options;
+    stack_options.job_backoff = env.job_backoff;
+    stack_options.deploy.verify_deadline = absl::Seconds(10);
+    stack_options.deploy.verify_retry_interval = absl::Milliseconds(50);
+    auto stack = testing::ServiceStack::Create(stack_options);
+    ASSERT_THAT(stack, IsOk());
+    stack_ = *std::move(stack);
     const cloud::CasClient* cas = cas_.get();
-    auto handler = std::make_shared<workers::DeployHandler>(
-        *db_, *keys_,
-        [cas](const model::Target& t) {
-          return targets::MakeDeployTarget(t, cas);
-        },
-        deploy_config);
-    runner_->RegisterHandler(kDeployJobKind, handler);
-    runner_->RegisterHandler(kRollbackJobKind, handler);
-    ASSERT_THAT(runner_->Start(), IsOk());
-  }
-
-  void TearDown() override {
-    if (runner_) runner_->Shutdown(absl::Seconds(5));
+    ASSERT_THAT(stack_->Start([cas](const model::Target& t) {
+      return targets::MakeDeployTarget(t, cas);
+    }),
+                IsOk());
   }
 
   // Creates CAS target `name` for emulated resource `resource`, verified on
@@ -140,30 +104,18 @@ class CasDeploymentE2eTest : public ::testing::Test {
     t->mutable_verify_endpoint()->set_host("127.0.0.1");
     t->mutable_verify_endpoint()->set_port(
         emulator_->ResourceTlsPort(resource));
-    ASSERT_THAT(targets_->CreateTarget(create), IsOk());
+    ASSERT_THAT(stack_->targets().CreateTarget(create), IsOk());
   }
 
   std::pair<std::string, std::string> Import(const std::string& name) {
-    testing::TestChain chain = testing::MakeChain({"shop.example.com"});
-    v1::ImportCertificateRequest request;
-    request.set_name(name);
-    request.set_chain_pem(chain.fullchain_pem());
-    request.set_private_key_pem(chain.leaf.key.private_key_pem);
-    auto imported = certificates_->ImportCertificate(request);
+    auto imported = stack_->ImportFor(name, {"shop.example.com"});
     EXPECT_THAT(imported, IsOk());
-    return {imported.ok() ? imported->id() : "",
-            pki::Sha256Hex(chain.leaf.cert_der)};
+    return imported.ok() ? std::pair(imported->id, imported->leaf_sha256)
+                         : std::pair(std::string(), std::string());
   }
 
   v1::Deployment Finish(const v1::Operation& op, int64_t id) {
-    v1::WaitOperationRequest wait;
-    wait.set_name(op.name());
-    wait.mutable_timeout()->set_seconds(60);
-    EXPECT_THAT(operations_->WaitOperation(wait, absl::InfiniteFuture()),
-                IsOk());
-    v1::GetDeploymentRequest get;
-    get.set_id(id);
-    auto d = deployments_->GetDeployment(get);
+    auto d = stack_->Finish(op, id);
     EXPECT_THAT(d, IsOk());
     return d.ok() ? *d : v1::Deployment();
   }
@@ -172,7 +124,7 @@ class CasDeploymentE2eTest : public ::testing::Test {
     v1::DeployCertificateRequest request;
     request.set_certificate_id(certificate_id);
     request.add_targets("slb");
-    auto queued = deployments_->DeployCertificate(request);
+    auto queued = stack_->deployments().DeployCertificate(request);
     EXPECT_THAT(queued, IsOk());
     if (!queued.ok()) return v1::Deployment();
     return Finish(queued->operation(), queued->deployments(0).id());
@@ -191,16 +143,7 @@ class CasDeploymentE2eTest : public ::testing::Test {
   std::unique_ptr<emulator::CloudEmulator> emulator_;
   std::unique_ptr<cloud::RpcClient> rpc_;
   std::unique_ptr<cloud::CasClient> cas_;
-  std::string dsn_;
-  std::unique_ptr<storage::Database> db_;
-  std::unique_ptr<pki::KeyRing> keys_;
-  std::unique_ptr<issuers::CertificateAuthorities> authorities_;
-  std::unique_ptr<OperationApi> operations_;
-  std::unique_ptr<storage::JobNotifier> notifier_;
-  std::unique_ptr<CertificateApi> certificates_;
-  std::unique_ptr<TargetApi> targets_;
-  std::unique_ptr<DeploymentApi> deployments_;
-  std::unique_ptr<workers::JobRunner> runner_;
+  std::unique_ptr<testing::ServiceStack> stack_;
 };
 
 TEST_F(CasDeploymentE2eTest, DeployAndRollBackOnAnEmulatedSlb) {
@@ -220,7 +163,7 @@ TEST_F(CasDeploymentE2eTest, DeployAndRollBackOnAnEmulatedSlb) {
 
   v1::RollbackDeploymentRequest rollback;
   rollback.set_deployment(second.id());
-  auto undo = deployments_->RollbackDeployment(rollback);
+  auto undo = stack_->deployments().RollbackDeployment(rollback);
   ASSERT_THAT(undo, IsOk());
   const v1::Deployment undone =
       Finish(undo->operation(), undo->deployment().id());
@@ -250,13 +193,13 @@ class CasDeploymentThrottledE2eTest : public CasDeploymentE2eTest {
 
   // Seals queued audit events first, so the query sees them.
   std::string Query(const std::string& sql) {
-    EXPECT_THAT(
-        db_->RunInTransaction("seal",
-                              [](storage::Transaction& tx) {
-                                return storage::AuditRepository::SealAll(tx);
-                              }),
-        IsOk());
-    auto value = testing::QueryScalar(dsn_, sql);
+    EXPECT_THAT(stack_->db().RunInTransaction(
+                    "seal",
+                    [](storage::Transaction& tx) {
+                      return storage::AuditRepository::SealAll(tx);
+                    }),
+                IsOk());
+    auto value = testing::QueryScalar(stack_->dsn(), sql);
     EXPECT_THAT(value, IsOk());
     return value.ok() ? *value : "";
   }
@@ -288,14 +231,14 @@ TEST_F(CasDeploymentThrottledE2eTest, EveryDeploymentSucceedsOnce) {
     request.set_certificate_id((i / 2) % 2 == 0 ? a_id : b_id);
     request.add_targets(i % 2 == 0 ? "slb" : "alb");
     request.set_request_id(absl::StrCat("throttled-", i));
-    auto response = deployments_->DeployCertificate(request);
+    auto response = stack_->deployments().DeployCertificate(request);
     ASSERT_THAT(response, IsOk());
     ASSERT_EQ(response->deployments_size(), 1);
     requests.push_back(request);
     queued.push_back(*std::move(response));
   }
   // A repeated request is the same deployment, not another one.
-  auto repeated = deployments_->DeployCertificate(requests[0]);
+  auto repeated = stack_->deployments().DeployCertificate(requests[0]);
   ASSERT_THAT(repeated, IsOk());
   EXPECT_EQ(repeated->deployments(0).id(), queued[0].deployments(0).id());
 
@@ -305,14 +248,14 @@ TEST_F(CasDeploymentThrottledE2eTest, EveryDeploymentSucceedsOnce) {
     wait.set_name(queued[i].operation().name());
     wait.mutable_timeout()->set_seconds(
         std::max<int64_t>(1, absl::ToInt64Seconds(deadline - absl::Now())));
-    auto op = operations_->WaitOperation(wait, deadline);
+    auto op = stack_->operations().WaitOperation(wait, deadline);
     ASSERT_THAT(op, IsOk());
     EXPECT_TRUE(op->done()) << "deployment " << i << " did not finish in time";
     EXPECT_EQ(op->metadata().state(), v1::OPERATION_STATE_SUCCEEDED)
         << "deployment " << i << ": " << op->error().message();
     v1::GetDeploymentRequest get;
     get.set_id(queued[i].deployments(0).id());
-    auto d = deployments_->GetDeployment(get);
+    auto d = stack_->deployments().GetDeployment(get);
     ASSERT_THAT(d, IsOk());
     EXPECT_EQ(d->state(), v1::DEPLOYMENT_STATE_SUCCEEDED) << d->error();
   }

@@ -39,6 +39,7 @@ absl::Status ServiceStack::Start(
   workers::WorkerConfig config;
   config.worker_threads = options_.worker_threads;
   config.poll_interval = absl::Milliseconds(100);
+  config.backoff = options_.job_backoff;
   runner_ =
       std::make_unique<workers::JobRunner>(*db_, SecretString(dsn_), config);
   auto handler = std::make_shared<workers::DeployHandler>(

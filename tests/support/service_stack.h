@@ -28,6 +28,8 @@ namespace certferry::testing {
 
 struct ServiceStackOptions {
   int worker_threads = 2;
+  // How jobs waiting for a busy target retry.
+  workers::BackoffPolicy job_backoff;
   workers::DeployHandlerConfig deploy;
 };
 
