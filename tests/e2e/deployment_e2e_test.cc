@@ -16,19 +16,15 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pki/digest.h"
-#include "pki/key_envelope.h"
-#include "service/certificate_api.h"
 #include "service/deployment_api.h"
-#include "service/target_api.h"
 #include "storage/audit_repository.h"
 #include "targets/endpoint_probe.h"
 #include "targets/target_config.h"
 #include "tests/support/nginx_server.h"
+#include "tests/support/service_stack.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_database.h"
 #include "tests/support/test_pki.h"
-#include "workers/handlers/deploy_handler.h"
-#include "workers/job_runner.h"
 
 namespace certferry::service {
 namespace {
@@ -52,25 +48,6 @@ void WriteFile(const std::string& path, const std::string& content,
 class DeploymentE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto test_db = testing::CreateMigratedTestDatabase();
-    ASSERT_THAT(test_db, IsOk());
-    dsn_ = test_db->dsn;
-    auto db = testing::ConnectTestDatabase(dsn_, 6);
-    ASSERT_THAT(db, IsOk());
-    db_ = *std::move(db);
-    auto kek = pki::KeyEncryptionKeyFromBytes(std::string(32, '\x33'));
-    ASSERT_THAT(kek, IsOk());
-    keys_ = std::make_unique<pki::KeyRing>(*std::move(kek));
-    authorities_ =
-        std::make_unique<issuers::CertificateAuthorities>(*db_, *keys_, clock_);
-    operations_ = std::make_unique<OperationApi>(*db_);
-    notifier_ = std::make_unique<storage::JobNotifier>(*db_);
-    certificates_ = std::make_unique<CertificateApi>(
-        *db_, *keys_, clock_, *authorities_, *operations_, *notifier_);
-    targets_ = std::make_unique<TargetApi>(*db_);
-    deployments_ =
-        std::make_unique<DeploymentApi>(*db_, *operations_, *notifier_);
-
     std::string templ = absl::StrCat(::testing::TempDir(), "deploy-XXXXXX");
     ASSERT_NE(::mkdtemp(templ.data()), nullptr);
     root_ = templ;
@@ -87,27 +64,22 @@ class DeploymentE2eTest : public ::testing::Test {
               std::filesystem::perms(0600));
     ASSERT_THAT(nginx_->Start(), IsOk());
 
-    workers::WorkerConfig config;
-    config.worker_threads = 2;
-    config.poll_interval = absl::Milliseconds(100);
-    config.backoff.initial = absl::Milliseconds(50);
-    config.backoff.maximum = absl::Milliseconds(200);
-    runner_ =
-        std::make_unique<workers::JobRunner>(*db_, SecretString(dsn_), config);
-    workers::DeployHandlerConfig deploy_config;
-    deploy_config.verify_deadline = absl::Seconds(3);
-    deploy_config.verify_retry_interval = absl::Milliseconds(100);
-    auto handler = std::make_shared<workers::DeployHandler>(
-        *db_, *keys_,
-        [](const model::Target& t) { return targets::MakeDeployTarget(t); },
-        deploy_config);
-    runner_->RegisterHandler(kDeployJobKind, handler);
-    runner_->RegisterHandler(kRollbackJobKind, handler);
-    ASSERT_THAT(runner_->Start(), IsOk());
+    testing::ServiceStackOptions options;
+    options.job_backoff.initial = absl::Milliseconds(50);
+    options.job_backoff.maximum = absl::Milliseconds(200);
+    options.deploy.verify_deadline = absl::Seconds(3);
+    options.deploy.verify_retry_interval = absl::Milliseconds(100);
+    auto stack = testing::ServiceStack::Create(options);
+    ASSERT_THAT(stack, IsOk());
+    stack_ = *std::move(stack);
+    ASSERT_THAT(stack_->Start([](const model::Target& t) {
+      return targets::MakeDeployTarget(t);
+    }),
+                IsOk());
   }
 
   void TearDown() override {
-    if (runner_) runner_->Shutdown(absl::Seconds(5));
+    stack_.reset();  // workers stop before nginx and the files go
     nginx_.reset();
     std::filesystem::remove_all(root_);
   }
@@ -132,7 +104,7 @@ class DeploymentE2eTest : public ::testing::Test {
     t->mutable_verify_endpoint()->set_host("127.0.0.1");
     t->mutable_verify_endpoint()->set_port(nginx_->port());
     t->mutable_verify_endpoint()->set_sni("shop.example.com");
-    ASSERT_THAT(targets_->CreateTarget(request), IsOk());
+    ASSERT_THAT(stack_->targets().CreateTarget(request), IsOk());
   }
 
   struct Imported {
@@ -145,7 +117,7 @@ class DeploymentE2eTest : public ::testing::Test {
     request.set_name(name);
     request.set_chain_pem(leaf.cert_pem + chain.intermediate.cert_pem);
     request.set_private_key_pem(leaf.key.private_key_pem);
-    auto imported = certificates_->ImportCertificate(request);
+    auto imported = stack_->certificates().ImportCertificate(request);
     EXPECT_THAT(imported, IsOk());
     return {imported.ok() ? imported->id() : "", pki::Sha256Hex(leaf.cert_der)};
   }
@@ -157,15 +129,7 @@ class DeploymentE2eTest : public ::testing::Test {
   // Runs a deployment or rollback operation to its end; returns the
   // deployment record.
   v1::Deployment Finish(const v1::Operation& op, int64_t deployment_id) {
-    v1::WaitOperationRequest wait;
-    wait.set_name(op.name());
-    wait.mutable_timeout()->set_seconds(60);
-    auto done = operations_->WaitOperation(wait, absl::InfiniteFuture());
-    EXPECT_THAT(done, IsOk());
-    EXPECT_TRUE(done.ok() && done->done());
-    v1::GetDeploymentRequest get;
-    get.set_id(deployment_id);
-    auto d = deployments_->GetDeployment(get);
+    auto d = stack_->Finish(op, deployment_id);
     EXPECT_THAT(d, IsOk());
     return d.ok() ? *d : v1::Deployment();
   }
@@ -175,7 +139,7 @@ class DeploymentE2eTest : public ::testing::Test {
     v1::DeployCertificateRequest request;
     request.set_certificate_id(certificate_id);
     request.add_targets(target);
-    auto queued = deployments_->DeployCertificate(request);
+    auto queued = stack_->deployments().DeployCertificate(request);
     EXPECT_THAT(queued, IsOk());
     if (!queued.ok()) return v1::Deployment();
     return Finish(queued->operation(), queued->deployments(0).id());
@@ -194,17 +158,7 @@ class DeploymentE2eTest : public ::testing::Test {
     return last.ok() ? last->leaf_sha256 : "";
   }
 
-  std::string dsn_;
-  SystemClock clock_;
-  std::unique_ptr<storage::Database> db_;
-  std::unique_ptr<pki::KeyRing> keys_;
-  std::unique_ptr<issuers::CertificateAuthorities> authorities_;
-  std::unique_ptr<OperationApi> operations_;
-  std::unique_ptr<storage::JobNotifier> notifier_;
-  std::unique_ptr<CertificateApi> certificates_;
-  std::unique_ptr<TargetApi> targets_;
-  std::unique_ptr<DeploymentApi> deployments_;
-  std::unique_ptr<workers::JobRunner> runner_;
+  std::unique_ptr<testing::ServiceStack> stack_;
   std::string root_, dir_;
   std::unique_ptr<testing::NginxServer> nginx_;
   testing::TestChain placeholder_;
@@ -234,11 +188,11 @@ TEST_F(DeploymentE2eTest, DeployVerifyAndRollBackAgainstNginx) {
   // The first is no longer the latest: refused, naming the second.
   v1::RollbackDeploymentRequest rollback;
   rollback.set_deployment(first.id());
-  EXPECT_THAT(deployments_->RollbackDeployment(rollback),
+  EXPECT_THAT(stack_->deployments().RollbackDeployment(rollback),
               testing::StatusIs(absl::StatusCode::kFailedPrecondition,
                                 HasSubstr(absl::StrCat(second.id()))));
   rollback.set_deployment(second.id());
-  auto undo = deployments_->RollbackDeployment(rollback);
+  auto undo = stack_->deployments().RollbackDeployment(rollback);
   ASSERT_THAT(undo, IsOk());
   const v1::Deployment undone =
       Finish(undo->operation(), undo->deployment().id());
@@ -247,13 +201,13 @@ TEST_F(DeploymentE2eTest, DeployVerifyAndRollBackAgainstNginx) {
   EXPECT_EQ(ServedOnceSettled(a.leaf_sha256), a.leaf_sha256);
   v1::GetDeploymentRequest get;
   get.set_id(second.id());
-  EXPECT_EQ(deployments_->GetDeployment(get)->state(),
+  EXPECT_EQ(stack_->deployments().GetDeployment(get)->state(),
             v1::DEPLOYMENT_STATE_ROLLED_BACK);
 
   // Rolling back the first deployment now puts the placeholder back, key
   // and all, from the sealed copy taken before it.
   rollback.set_deployment(first.id());
-  auto to_placeholder = deployments_->RollbackDeployment(rollback);
+  auto to_placeholder = stack_->deployments().RollbackDeployment(rollback);
   ASSERT_THAT(to_placeholder, IsOk());
   EXPECT_EQ(
       Finish(to_placeholder->operation(), to_placeholder->deployment().id())
@@ -265,13 +219,13 @@ TEST_F(DeploymentE2eTest, DeployVerifyAndRollBackAgainstNginx) {
             placeholder_.leaf.key.private_key_pem);
 
   // Every deployment's outcome is in an intact audit log.
-  auto verified = db_->RunInTransaction<storage::AuditVerification>(
+  auto verified = stack_->db().RunInTransaction<storage::AuditVerification>(
       "verify", [](storage::Transaction& tx) {
         return storage::AuditRepository::Verify(tx);
       });
   ASSERT_THAT(verified, IsOk());
   EXPECT_TRUE(verified->intact);
-  auto events = db_->RunInTransaction<std::vector<storage::AuditEvent>>(
+  auto events = stack_->db().RunInTransaction<std::vector<storage::AuditEvent>>(
       "list", [&](storage::Transaction& tx) {
         storage::AuditQuery query;
         query.resource = absl::StrCat("deployments/", second.id());
@@ -310,11 +264,12 @@ TEST_F(DeploymentE2eTest, NameMismatchIsRefusedBeforeAnythingIsWritten) {
   v1::DeployCertificateRequest request;
   request.set_certificate_id(other.id);
   request.add_targets("web");
-  EXPECT_THAT(deployments_->DeployCertificate(request),
+  EXPECT_THAT(stack_->deployments().DeployCertificate(request),
               testing::StatusIs(absl::StatusCode::kFailedPrecondition,
                                 HasSubstr("shop.example.com")));
   EXPECT_EQ(ReadFile(dir_ + "/fullchain.pem"), chain_before);
-  auto count = testing::QueryScalar(dsn_, "SELECT count(*) FROM deployments");
+  auto count =
+      testing::QueryScalar(stack_->dsn(), "SELECT count(*) FROM deployments");
   ASSERT_THAT(count, IsOk());
   EXPECT_EQ(*count, "0");
 }
@@ -376,7 +331,7 @@ TEST_F(DeploymentE2eTest, DeploymentsToOneTargetRunOneAtATime) {
     t->mutable_file()->add_reload_command(arg);
   }
   t->mutable_file()->add_reload_command(log);
-  ASSERT_THAT(targets_->CreateTarget(request), IsOk());
+  ASSERT_THAT(stack_->targets().CreateTarget(request), IsOk());
   const Imported a = Import("shop-a", {"shop.example.com"});
   const Imported b = Import("shop-b", {"shop.example.com"});
 
@@ -386,7 +341,7 @@ TEST_F(DeploymentE2eTest, DeploymentsToOneTargetRunOneAtATime) {
     v1::DeployCertificateRequest deploy;
     deploy.set_certificate_id(c->id);
     deploy.add_targets("serial");
-    auto response = deployments_->DeployCertificate(deploy);
+    auto response = stack_->deployments().DeployCertificate(deploy);
     ASSERT_THAT(response, IsOk());
     queued.push_back(*response);
   }
