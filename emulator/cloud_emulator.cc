@@ -657,6 +657,34 @@ const std::string* Get(const ParamMap& p, const std::string& name) {
   return it == p.end() || it->second.empty() ? nullptr : &it->second;
 }
 
+// Stores `bundle` under a new CertId, with an instance id of
+// `instance_prefix` and six random characters, priced by its SANs.
+StoredCert& StoreCertificate(State& s, const EmulatorConfig& c,
+                             std::string name,
+                             absl::string_view instance_prefix,
+                             pki::CertificateBundle bundle) {
+  StoredCert cert;
+  cert.id = s.next_cert_id++;
+  cert.name = std::move(name);
+  std::uniform_int_distribution<int> letter(0, 35);
+  cert.resource_id = std::string(instance_prefix);
+  for (int i = 0; i < 6; ++i) {
+    cert.resource_id.push_back(
+        "abcdefghijklmnopqrstuvwxyz0123456789"[letter(s.rng)]);
+  }
+  cert.bundle = std::move(bundle);
+  const auto& sans = cert.bundle.chain[0].dns_names;
+  const bool wildcard = std::any_of(sans.begin(), sans.end(), [](auto& n) {
+    return absl::StartsWith(n, "*.");
+  });
+  // Enterprise is only priced here; nothing derives it from an upload yet.
+  cert.product_type = wildcard ? "Wildcard" : "Standard";
+  cert.price = wildcard ? c.prices.wildcard : c.prices.standard;
+  cert.created = absl::Now();
+  const int64_t id = cert.id;
+  return s.certs.emplace(id, std::move(cert)).first->second;
+}
+
 Reply UploadUserCertificate(State& s, const EmulatorConfig& c,
                             const ParamMap& p) {
   for (const char* name : {"Name", "Cert", "Key"}) {
@@ -686,27 +714,10 @@ Reply UploadUserCertificate(State& s, const EmulatorConfig& c,
   absl::StatusOr<pki::CertificateBundle> bundle = pki::ParseCertificateBundle(
       p.at("Cert"), SecretString(p.at("Key")), options);
   if (!bundle.ok()) return Invalid(bundle.status().message());
-  StoredCert cert;
-  cert.id = s.next_cert_id++;
-  cert.name = name;
-  std::uniform_int_distribution<int> letter(0, 35);
-  cert.resource_id = "cas-upload-";
-  for (int i = 0; i < 6; ++i) {
-    cert.resource_id.push_back(
-        "abcdefghijklmnopqrstuvwxyz0123456789"[letter(s.rng)]);
-  }
-  cert.bundle = *std::move(bundle);
-  const auto& sans = cert.bundle.chain[0].dns_names;
-  const bool wildcard = std::any_of(sans.begin(), sans.end(), [](auto& n) {
-    return absl::StartsWith(n, "*.");
-  });
-  // Enterprise is only priced here; nothing derives it from an upload yet.
-  cert.product_type = wildcard ? "Wildcard" : "Standard";
-  cert.price = wildcard ? c.prices.wildcard : c.prices.standard;
-  cert.created = absl::Now();
+  const StoredCert& cert =
+      StoreCertificate(s, c, name, "cas-upload-", *std::move(bundle));
   Reply reply;
   reply.body = {{"CertId", cert.id}, {"ResourceId", cert.resource_id}};
-  s.certs.emplace(cert.id, std::move(cert));
   return reply;
 }
 
