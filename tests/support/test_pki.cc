@@ -18,30 +18,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "pki/internal/openssl_handles.h"
 
 namespace certferry::testing {
 namespace {
 
-struct BioFree {
-  void operator()(BIO* p) const { BIO_free(p); }
-};
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct X509Free {
-  void operator()(X509* p) const { X509_free(p); }
-};
-struct X509ExtensionFree {
-  void operator()(X509_EXTENSION* p) const { X509_EXTENSION_free(p); }
-};
-struct BignumFree {
-  void operator()(BIGNUM* p) const { BN_free(p); }
-};
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-using X509ExtensionPtr = std::unique_ptr<X509_EXTENSION, X509ExtensionFree>;
-using BignumPtr = std::unique_ptr<BIGNUM, BignumFree>;
+using ::certferry::pki::internal::BignumPtr;
+using ::certferry::pki::internal::BioPtr;
+using ::certferry::pki::internal::PkeyPtr;
+using ::certferry::pki::internal::X509ExtensionPtr;
+using ::certferry::pki::internal::X509Ptr;
 
 // Test fixtures cannot continue without their certificates, and a failure
 // here is a broken test environment, so abort loudly with OpenSSL's reason.
