@@ -45,6 +45,12 @@ void WriteFile(const std::string& path, const std::string& content,
   std::filesystem::permissions(path, perms);
 }
 
+std::vector<std::string> FindingIds(const v1::Deployment& d) {
+  std::vector<std::string> ids;
+  for (const v1::Finding& f : d.findings()) ids.push_back(f.id());
+  return ids;
+}
+
 class DeploymentE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -172,6 +178,14 @@ TEST_F(DeploymentE2eTest, DeployVerifyAndRollBackAgainstNginx) {
   const v1::Deployment first = Deploy(a.id, "web");
   ASSERT_EQ(first.state(), v1::DEPLOYMENT_STATE_SUCCEEDED) << first.error();
   EXPECT_EQ(ServedOnceSettled(a.leaf_sha256), a.leaf_sha256);
+  // The verifying handshake's chain is diagnosed and kept, worst first: the
+  // test CA's root is nobody's trusted root.
+  EXPECT_THAT(FindingIds(first),
+              ::testing::IsSupersetOf({"CHAIN_UNTRUSTED_ISSUER",
+                                       "HOSTNAME_MATCH", "SERVED_AS_DEPLOYED",
+                                       "CERT_VALIDITY_OK"}));
+  ASSERT_GT(first.findings_size(), 0);
+  EXPECT_EQ(first.findings(0).severity(), v1::SEVERITY_CRITICAL);
   // What was there before was not certferry's: recorded by fingerprint.
   EXPECT_EQ(first.previous_leaf_sha256(),
             pki::Sha256Hex(placeholder_.leaf.cert_der));
@@ -310,6 +324,7 @@ TEST_F(DeploymentE2eTest, UnverifiedDeploymentIsRolledBackWithEvidence) {
   EXPECT_TRUE(d.auto_rolled_back());
   EXPECT_THAT(d.error(), HasSubstr("verification failed"));
   EXPECT_THAT(d.evidence(), HasSubstr(a.leaf_sha256));  // what was served
+  EXPECT_THAT(FindingIds(d), ::testing::Contains("SERVED_NOT_DEPLOYED"));
   EXPECT_EQ(ReadFile(dir_ + "/fullchain.pem"), chain_before);
   EXPECT_EQ(ServedOnceSettled(a.leaf_sha256), a.leaf_sha256);
 }

@@ -5,9 +5,13 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "diagnose/finding_catalog.h"
+#include "diagnose/finding_json.h"
+#include "diagnose/rules/chain_rules.h"
 #include "issuers/certificate_authorities.h"
 #include "pki/certificate_bundle.h"
 #include "storage/audit_repository.h"
+#include "storage/certificate_authority_repository.h"
 #include "storage/certificate_repository.h"
 #include "storage/deployment_repository.h"
 #include "storage/private_key_repository.h"
@@ -251,6 +255,9 @@ absl::Status DeployHandler::RunDeployment(JobContext& context,
                                      target.verify_sni};
     absl::StatusOr<targets::ServedCertificate> served =
         VerifyServed(endpoint, d.contents.leaf_sha256);
+    // What the handshake saw, diagnosed by the same rules as
+    // DiagnoseEndpoint, is kept with the deployment either way.
+    CF_RETURN_IF_ERROR(RecordFindings(d, target, endpoint, served));
     if (!served.ok()) {
       const std::string evidence = std::string(served.status().message());
       std::string error = absl::StrCat(
@@ -275,6 +282,69 @@ absl::Status DeployHandler::RunDeployment(JobContext& context,
     }
   }
   return finish(DeploymentState::kSucceeded, "", applied->output, false);
+}
+
+absl::Status DeployHandler::RecordFindings(
+    const model::Deployment& d, const model::Target& target,
+    const targets::VerifyEndpoint& endpoint,
+    const absl::StatusOr<targets::ServedCertificate>& verified) {
+  // A failed verification says why in its error; look once more so the
+  // findings describe what is served now.
+  absl::StatusOr<targets::ServedCertificate> served = verified;
+  if (!served.ok()) {
+    served = targets::FetchServedCertificate(endpoint,
+                                             config_.verify_connect_timeout);
+  }
+  std::vector<diagnose::Finding> findings;
+  if (!served.ok()) {
+    findings.push_back(diagnose::MakeFinding(
+        "TLS_HANDSHAKE_FAILED", absl::StrCat(endpoint.host, ":", endpoint.port,
+                                             ": ", served.status().message())));
+  } else {
+    diagnose::ChainRuleOptions options;
+    options.expected_domain =
+        !endpoint.sni.empty()
+            ? endpoint.sni
+            : (target.domains.empty() ? "" : target.domains.front());
+    // Certificates from the built-in CA are trusted by the clients a
+    // platform team deploys them for; their roots count as trusted here.
+    CF_ASSIGN_OR_RETURN(options.extra_trust_pem, BuiltInRootsPem());
+    std::vector<std::string> chain;
+    for (const targets::ServedChainEntry& entry : served->chain) {
+      chain.push_back(entry.pem);
+    }
+    findings = diagnose::ChainFindings(chain, options);
+    if (served->leaf_sha256 == d.contents.leaf_sha256) {
+      findings.push_back(diagnose::MakeFinding(
+          "SERVED_AS_DEPLOYED", absl::StrCat("serves ", served->leaf_sha256)));
+    } else {
+      findings.push_back(diagnose::MakeFinding(
+          "SERVED_NOT_DEPLOYED",
+          absl::StrCat("serves ", served->leaf_sha256, " (",
+                       served->chain.empty() ? "" : served->chain[0].subject,
+                       "), deployed ", d.contents.leaf_sha256)));
+    }
+  }
+  diagnose::SortWorstFirst(findings);
+  return db_.RunInTransaction(
+      "set_deployment_findings", [&](storage::Transaction& tx) {
+        return storage::DeploymentRepository::SetFindings(
+            tx, d.id, diagnose::FindingsToJson(findings));
+      });
+}
+
+absl::StatusOr<std::string> DeployHandler::BuiltInRootsPem() {
+  return db_.RunInTransaction<std::string>(
+      "list_certificate_authorities",
+      [&](storage::Transaction& tx) -> absl::StatusOr<std::string> {
+        CF_ASSIGN_OR_RETURN(std::vector<model::CertificateAuthority> cas,
+                            storage::CertificateAuthorityRepository::List(tx));
+        std::string roots;
+        for (const model::CertificateAuthority& ca : cas) {
+          if (ca.parent_id.empty()) absl::StrAppend(&roots, ca.chain_pem);
+        }
+        return roots;
+      });
 }
 
 absl::StatusOr<targets::ServedCertificate> DeployHandler::VerifyServed(

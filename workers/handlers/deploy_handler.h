@@ -74,6 +74,14 @@ class DeployHandler final : public JobHandler {
   // the evidence of why not by the verify deadline.
   absl::StatusOr<targets::ServedCertificate> VerifyServed(
       const targets::VerifyEndpoint& endpoint, const std::string& leaf_sha256);
+  // Diagnoses the chain the endpoint serves (`verified`, or a fresh look
+  // when verification failed) and stores the findings with the deployment.
+  absl::Status RecordFindings(
+      const model::Deployment& d, const model::Target& target,
+      const targets::VerifyEndpoint& endpoint,
+      const absl::StatusOr<targets::ServedCertificate>& verified);
+  // The built-in CAs' root certificates (PEM), trusted for the findings.
+  absl::StatusOr<std::string> BuiltInRootsPem();
   // What the target holds, as a DeployedContents to record.
   absl::StatusOr<model::DeployedContents> Describe(
       const targets::TargetContents& found);
