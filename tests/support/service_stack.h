@@ -62,6 +62,7 @@ class ServiceStack {
   service::TargetApi& targets() { return *targets_; }
   service::DeploymentApi& deployments() { return *deployments_; }
   service::OperationApi& operations() { return *operations_; }
+  const pki::KeyRing& keys() const { return *keys_; }
 
  private:
   ServiceStack() = default;
