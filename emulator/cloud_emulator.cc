@@ -22,10 +22,14 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "common/log.h"
+#include "common/status_macros.h"
 #include "emulator/signature.h"
 #include "emulator/tls_endpoint.h"
 #include "mapping/certificate_info_xlsx.h"
 #include "pki/certificate_bundle.h"
+#include "pki/certificate_signer.h"
+#include "pki/key_generation.h"
 #include "pki/names.h"
 
 namespace certferry::emulator {
@@ -162,6 +166,22 @@ struct StoredCert {
   std::string product_type;  // Standard, Wildcard, Enterprise
   double price = 0;
   absl::Time created;
+  // Set when a CreateCertificateRequest order issued it; 0 for an upload.
+  int64_t order_id = 0;
+  std::string product_code;  // the order's; empty for an upload
+};
+
+// A CreateCertificateRequest order: "domain_verify" -> "process" ->
+// "certificate", or "verify_fail" for faults.failing_validation_domains,
+// one worker_step each.
+struct Order {
+  int64_t id = 0;
+  std::string domain;  // lowercase, possibly "*.example.com"
+  std::string validate_type, product_code;
+  std::string token;  // the DNS RecordValue / FILE Content, fixed per order
+  std::string type = "domain_verify";
+  absl::Time due = absl::InfiniteFuture();
+  int64_t cert_id = 0;  // once "certificate"
 };
 
 struct ResourceState {
@@ -208,13 +228,18 @@ struct CloudEmulator::State {
   std::map<int64_t, StoredCert> certs;
   std::map<int64_t, ResourceState> resources;
   std::map<int64_t, Job> jobs;
+  std::map<int64_t, Order> orders;
   std::map<std::string, AirecState> airec;
   std::map<std::string, absl::Time> nonces;
   std::deque<std::pair<absl::Time, std::string>> nonce_order;
   int64_t next_cert_id = 14000001;
   int64_t next_job_id = 7001;
   int64_t next_worker_id = 900001;
+  int64_t next_order_id = 52000001;
   int credits_used = 0;
+  // The CA that signs ordered certificates, made by Start.
+  std::unique_ptr<pki::CertificateSigner> ca;
+  std::string ca_pem;
 
   std::string RequestId() {
     std::uniform_int_distribution<uint32_t> d;
@@ -268,6 +293,22 @@ Json ResourceJson(const ResourceState& r,
   return item;
 }
 
+// A fresh CA per run, like every other key here, so nothing expires in the
+// repository and each run's issued chains are its own.
+absl::Status MakeIssuingCa(CloudEmulator::State& s) {
+  CF_ASSIGN_OR_RETURN(SecretString key,
+                      pki::GeneratePrivateKey(pki::KeyType::kEcdsaP256));
+  pki::CaCertificateSpec spec;
+  spec.common_name = "certferry emulator DV CA";
+  spec.organization = "certferry emulator";
+  const absl::Time now = absl::Now();
+  spec.not_before = now - absl::Hours(24);
+  spec.not_after = now + absl::Hours(24 * 365);
+  CF_ASSIGN_OR_RETURN(s.ca_pem, pki::CreateRootCaCertificate(key, spec));
+  CF_ASSIGN_OR_RETURN(s.ca, pki::CertificateSigner::Load(s.ca_pem, key));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 CloudEmulator::CloudEmulator(EmulatorConfig config)
@@ -310,6 +351,9 @@ absl::Status CloudEmulator::Start(const std::string& host, int port) {
         absl::StrCat("--listen: '", host,
                      "' is not loopback; the emulator "
                      "only listens on 127.0.0.1"));
+  }
+  if (absl::Status ca = MakeIssuingCa(*state_); !ca.ok()) {
+    return absl::InternalError(absl::StrCat("emulator CA: ", ca.message()));
   }
   for (const ResourceConfig& rc : config_.resources) {
     ResourceState& r = state_->resources[rc.id];
@@ -657,6 +701,53 @@ const std::string* Get(const ParamMap& p, const std::string& name) {
   return it == p.end() || it->second.empty() ? nullptr : &it->second;
 }
 
+// Stored certificates plus orders still on their way to one: an order takes
+// its quota slot when placed, so issuing it never exceeds the quota.
+int CertificatesHeld(const State& s) {
+  int held = static_cast<int>(s.certs.size());
+  for (const auto& [id, order] : s.orders) {
+    if (order.type == "domain_verify" || order.type == "process") ++held;
+  }
+  return held;
+}
+
+Reply CertificateQuotaExceeded(const EmulatorConfig& c) {
+  return Error(400, "QuotaExceeded.Certificate",
+               absl::StrCat("The number of certificates has reached the "
+                            "quota of ",
+                            c.quotas.certificate_limit, " (", c.quotas.tier,
+                            " tier); delete unused certificates or upgrade "
+                            "your plan."));
+}
+
+// Stores `bundle` under a new CertId, with an instance id of
+// `instance_prefix` and six random characters, priced by its SANs.
+StoredCert& StoreCertificate(State& s, const EmulatorConfig& c,
+                             std::string name,
+                             absl::string_view instance_prefix,
+                             pki::CertificateBundle bundle) {
+  StoredCert cert;
+  cert.id = s.next_cert_id++;
+  cert.name = std::move(name);
+  std::uniform_int_distribution<int> letter(0, 35);
+  cert.resource_id = std::string(instance_prefix);
+  for (int i = 0; i < 6; ++i) {
+    cert.resource_id.push_back(
+        "abcdefghijklmnopqrstuvwxyz0123456789"[letter(s.rng)]);
+  }
+  cert.bundle = std::move(bundle);
+  const auto& sans = cert.bundle.chain[0].dns_names;
+  const bool wildcard = std::any_of(sans.begin(), sans.end(), [](auto& n) {
+    return absl::StartsWith(n, "*.");
+  });
+  // Enterprise is only priced here; nothing derives it from an upload yet.
+  cert.product_type = wildcard ? "Wildcard" : "Standard";
+  cert.price = wildcard ? c.prices.wildcard : c.prices.standard;
+  cert.created = absl::Now();
+  const int64_t id = cert.id;
+  return s.certs.emplace(id, std::move(cert)).first->second;
+}
+
 Reply UploadUserCertificate(State& s, const EmulatorConfig& c,
                             const ParamMap& p) {
   for (const char* name : {"Name", "Cert", "Key"}) {
@@ -671,13 +762,8 @@ Reply UploadUserCertificate(State& s, const EmulatorConfig& c,
                                 "' already exists; choose another name"));
     }
   }
-  if (static_cast<int>(s.certs.size()) >= c.quotas.certificate_limit) {
-    return Error(400, "QuotaExceeded.Certificate",
-                 absl::StrCat("The number of certificates has reached the "
-                              "quota of ",
-                              c.quotas.certificate_limit, " (", c.quotas.tier,
-                              " tier); delete unused certificates or upgrade "
-                              "your plan."));
+  if (CertificatesHeld(s) >= c.quotas.certificate_limit) {
+    return CertificateQuotaExceeded(c);
   }
   pki::BundleValidationOptions options;
   options.now = absl::Now();
@@ -686,27 +772,10 @@ Reply UploadUserCertificate(State& s, const EmulatorConfig& c,
   absl::StatusOr<pki::CertificateBundle> bundle = pki::ParseCertificateBundle(
       p.at("Cert"), SecretString(p.at("Key")), options);
   if (!bundle.ok()) return Invalid(bundle.status().message());
-  StoredCert cert;
-  cert.id = s.next_cert_id++;
-  cert.name = name;
-  std::uniform_int_distribution<int> letter(0, 35);
-  cert.resource_id = "cas-upload-";
-  for (int i = 0; i < 6; ++i) {
-    cert.resource_id.push_back(
-        "abcdefghijklmnopqrstuvwxyz0123456789"[letter(s.rng)]);
-  }
-  cert.bundle = *std::move(bundle);
-  const auto& sans = cert.bundle.chain[0].dns_names;
-  const bool wildcard = std::any_of(sans.begin(), sans.end(), [](auto& n) {
-    return absl::StartsWith(n, "*.");
-  });
-  // Enterprise is only priced here; nothing derives it from an upload yet.
-  cert.product_type = wildcard ? "Wildcard" : "Standard";
-  cert.price = wildcard ? c.prices.wildcard : c.prices.standard;
-  cert.created = absl::Now();
+  const StoredCert& cert =
+      StoreCertificate(s, c, name, "cas-upload-", *std::move(bundle));
   Reply reply;
   reply.body = {{"CertId", cert.id}, {"ResourceId", cert.resource_id}};
-  s.certs.emplace(cert.id, std::move(cert));
   return reply;
 }
 
@@ -776,8 +845,8 @@ Reply GetUserCertificateDetail(State& s, const EmulatorConfig& c,
       {"NotBefore", Millis(leaf.not_before)},
       {"NotAfter", Millis(leaf.not_after)},
       {"Expired", leaf.not_after < now},
-      {"BuyInAliyun", false},
-      {"OrderId", 0},
+      {"BuyInAliyun", cert.order_id != 0},
+      {"OrderId", cert.order_id},
       {"InstanceId", cert.resource_id},
       {"CertIdentifier", absl::StrCat(cert.id, "-cn-hangzhou")},
       {"OrgName", RdnValue(leaf.subject, "O")},
@@ -817,8 +886,8 @@ std::string UploadStatus(const pki::CertificateInfo& leaf, absl::Time now) {
   return leaf.not_after - now < absl::Hours(24 * 30) ? "WILLEXPIRED" : "ISSUED";
 }
 
-// Every certificate here was uploaded, so UPLOAD and CERT list them all and
-// CPACK and BUY (bought orders) list nothing.
+// CERT lists every certificate, UPLOAD only uploaded ones; CPACK and BUY
+// (resource-plan and bought orders) list nothing here.
 Reply ListUserCertificateOrder(State& s, const EmulatorConfig& c,
                                const ParamMap& p) {
   const std::string* type = Get(p, "OrderType");
@@ -830,10 +899,11 @@ Reply ListUserCertificateOrder(State& s, const EmulatorConfig& c,
   const std::string* status = Get(p, "Status");
   const std::string* keyword = Get(p, "Keyword");
   const absl::Time now = absl::Now();
-  const bool uploads = order_type == "UPLOAD" || order_type == "CERT";
+  const bool certificates = order_type == "UPLOAD" || order_type == "CERT";
   Json all = Json::array();
   for (const auto& [id, cert] : s.certs) {
-    if (!uploads) break;
+    if (!certificates) break;
+    if (order_type == "UPLOAD" && cert.order_id != 0) continue;
     const pki::CertificateInfo& leaf = cert.bundle.chain[0];
     const std::string common_name = RdnValue(leaf.subject, "CN");
     const std::string sans = absl::StrJoin(leaf.dns_names, ",");
@@ -847,24 +917,27 @@ Reply ListUserCertificateOrder(State& s, const EmulatorConfig& c,
         !absl::StrContains(sans, *keyword)) {
       continue;
     }
-    all.push_back({{"CertificateId", cert.id},
-                   {"InstanceId", cert.resource_id},
-                   {"Name", cert.name},
-                   {"CommonName", common_name},
-                   {"Domain", common_name},
-                   {"Sans", sans},
-                   {"Sha2", leaf.sha256_fingerprint},
-                   {"Fingerprint", Sha1FingerprintHex(leaf.pem)},
-                   {"SerialNo", absl::AsciiStrToLower(leaf.serial_hex)},
-                   {"Issuer", IssuerName(leaf)},
-                   {"Algorithm", AlgorithmName(leaf)},
-                   {"Upload", true},
-                   {"Status", cert_status},
-                   {"Expired", leaf.not_after < now},
-                   {"StartDate", Date(leaf.not_before)},
-                   {"EndDate", Date(leaf.not_after)},
-                   {"CertStartTime", Millis(leaf.not_before)},
-                   {"CertEndTime", Millis(leaf.not_after)}});
+    Json item = {{"CertificateId", cert.id},
+                 {"InstanceId", cert.resource_id},
+                 {"Name", cert.name},
+                 {"CommonName", common_name},
+                 {"Domain", common_name},
+                 {"Sans", sans},
+                 {"Sha2", leaf.sha256_fingerprint},
+                 {"Fingerprint", Sha1FingerprintHex(leaf.pem)},
+                 {"SerialNo", absl::AsciiStrToLower(leaf.serial_hex)},
+                 {"Issuer", IssuerName(leaf)},
+                 {"Algorithm", AlgorithmName(leaf)},
+                 {"Upload", cert.order_id == 0},
+                 {"OrderId", cert.order_id},
+                 {"Status", cert_status},
+                 {"Expired", leaf.not_after < now},
+                 {"StartDate", Date(leaf.not_before)},
+                 {"EndDate", Date(leaf.not_after)},
+                 {"CertStartTime", Millis(leaf.not_before)},
+                 {"CertEndTime", Millis(leaf.not_after)}};
+    if (cert.order_id != 0) item["ProductCode"] = cert.product_code;
+    all.push_back(std::move(item));
   }
   const int page = PageParam(p, "CurrentPage", 1);
   const int size = PageParam(p, "ShowSize", 50);
@@ -1172,7 +1245,7 @@ Reply ListWorkerResource(State& s, const EmulatorConfig&, const ParamMap& p) {
          {"CertInstanceId", cert.resource_id},
          {"CertName", cert.name},
          {"CertDomain", absl::StrJoin(cert.bundle.chain[0].dns_names, ",")},
-         {"OrderId", 0},
+         {"OrderId", cert.order_id},
          {"NamespaceId", ""},
          {"UserId", 1000000001},
          {"GmtCreate", std::to_string(Millis(w.created))},
@@ -1237,11 +1310,202 @@ Reply UpdateWorkerResourceStatus(State& s, const EmulatorConfig& c,
   return Reply{};
 }
 
+constexpr char kDefaultProductCode[] = "digicert-free-1-free";
+constexpr char kFileAuthUri[] = "/.well-known/pki-validation/fileauth.txt";
+
+// CreateCertificateRequest's ProductCode values (ALIBABA_API.md §1.1), each
+// with whether it issues a wildcard.
+const std::map<std::string, bool>& DvProducts() {
+  static const auto* const kProducts = new std::map<std::string, bool>{
+      {"digicert-free-1-free", false},    {"symantec-free-1-free", false},
+      {"symantec-dv-1-starter", false},   {"geotrust-dv-1-starter", false},
+      {"geotrust-dv-w-starter", true},    {"globalsign-dv-1-personal", false},
+      {"globalsign-dv-w-advanced", true},
+  };
+  return *kProducts;
+}
+
+std::string DvProductList(bool wildcard_only) {
+  std::vector<std::string> names;
+  for (const auto& [name, wildcard] : DvProducts()) {
+    if (wildcard || !wildcard_only) names.push_back(name);
+  }
+  return absl::StrJoin(names, ", ");
+}
+
+// The TXT record's name relative to the zone, taken to be the last two
+// labels (the emulator has no public-suffix list): "_dnsauth" for
+// example.com and *.example.com, "_dnsauth.www" for www.example.com.
+std::string DnsAuthRecordDomain(absl::string_view domain) {
+  absl::ConsumePrefix(&domain, "*.");
+  std::vector<absl::string_view> labels = absl::StrSplit(domain, '.');
+  if (labels.size() <= 2) return "_dnsauth";
+  labels.resize(labels.size() - 2);
+  return absl::StrCat("_dnsauth.", absl::StrJoin(labels, "."));
+}
+
+Reply CreateCertificateRequest(State& s, const EmulatorConfig& c,
+                               const ParamMap& p) {
+  for (const char* name :
+       {"Domain", "Email", "Phone", "Username", "ValidateType"}) {
+    if (!Get(p, name)) return Missing(name);
+  }
+  const std::string& validate_type = p.at("ValidateType");
+  if (validate_type != "DNS" && validate_type != "FILE") {
+    return Invalid(
+        absl::StrCat("ValidateType: '", validate_type, "' is not DNS or FILE"));
+  }
+  const std::string* product = Get(p, "ProductCode");
+  const std::string product_code =
+      product == nullptr ? kDefaultProductCode : *product;
+  auto known = DvProducts().find(product_code);
+  if (known == DvProducts().end()) {
+    return Invalid(absl::StrCat("ProductCode: '", product_code,
+                                "' is not a DV product; use one of ",
+                                DvProductList(false)));
+  }
+  const std::string& domain = p.at("Domain");
+  if (absl::StrContains(domain, ',')) {
+    return Invalid(
+        "Domain: an order covers exactly one domain; order each separately");
+  }
+  if (pki::IsIpAddress(domain)) {
+    return Invalid(absl::StrCat("Domain: '", domain,
+                                "' is an IP address; DV certificates are "
+                                "for domain names"));
+  }
+  if (absl::Status valid = pki::ValidateCertificateName("Domain", domain);
+      !valid.ok()) {
+    return Invalid(valid.message());
+  }
+  const std::string name = pki::NormalizeCertificateName(domain);
+  const bool wildcard = absl::StartsWith(name, "*.");
+  if (wildcard && !known->second) {
+    return Invalid(absl::StrCat("Domain: '", name, "' is a wildcard but ",
+                                product_code,
+                                " is not a wildcard product; order it with "
+                                "ProductCode ",
+                                DvProductList(true)));
+  }
+  // CA/Browser Forum BR 3.2.2.4.18: a file on one host cannot prove
+  // control of every host a wildcard covers.
+  if (wildcard && validate_type == "FILE") {
+    return Invalid(
+        absl::StrCat("ValidateType: FILE cannot validate the "
+                     "wildcard '",
+                     name, "'; use DNS"));
+  }
+  if (CertificatesHeld(s) >= c.quotas.certificate_limit) {
+    return CertificateQuotaExceeded(c);
+  }
+  Order order;
+  order.id = s.next_order_id++;
+  order.domain = name;
+  order.validate_type = validate_type;
+  order.product_code = product_code;
+  std::uniform_int_distribution<uint32_t> word;
+  order.token = absl::StrFormat("%08x%08x%08x%08x", word(s.rng), word(s.rng),
+                                word(s.rng), word(s.rng));
+  order.due = absl::Now() + c.worker_step;
+  Reply reply;
+  reply.body = {{"OrderId", order.id}};
+  s.orders.emplace(order.id, std::move(order));
+  return reply;
+}
+
+Reply DescribeCertificateState(State& s, const EmulatorConfig&,
+                               const ParamMap& p) {
+  absl::StatusOr<int64_t> id = IdParam(p, "OrderId");
+  if (!id.ok()) return BadId(id.status());
+  auto it = s.orders.find(*id);
+  if (it == s.orders.end()) {
+    return Error(404, "InvalidOrderId.NotFound",
+                 absl::StrCat("OrderId: order ", *id, " does not exist"));
+  }
+  const Order& order = it->second;
+  Reply reply;
+  reply.body["Type"] = order.type;
+  if (order.type == "domain_verify") {
+    reply.body["ValidateType"] = order.validate_type;
+    if (order.validate_type == "DNS") {
+      reply.body["RecordDomain"] = DnsAuthRecordDomain(order.domain);
+      reply.body["RecordType"] = "TXT";
+      reply.body["RecordValue"] = order.token;
+    } else {
+      reply.body["Domain"] = order.domain;
+      reply.body["Uri"] = kFileAuthUri;
+      reply.body["Content"] = order.token;
+    }
+  } else if (auto cert = s.certs.find(order.cert_id);
+             order.type == "certificate" && cert != s.certs.end()) {
+    reply.body["Certificate"] = cert->second.bundle.chain_pem;
+    reply.body["PrivateKey"] = cert->second.bundle.private_key_pem.Reveal();
+    reply.body["CertId"] = std::to_string(cert->second.id);
+  }
+  return reply;
+}
+
+// Issues an order's certificate from the emulator CA (a fresh P-256 key,
+// a 90-day leaf with the domain as its only SAN) and stores it like an
+// upload. Returns the CertId.
+absl::StatusOr<int64_t> IssueCertificate(State& s, const EmulatorConfig& c,
+                                         const Order& order, absl::Time now) {
+  CF_ASSIGN_OR_RETURN(pki::PrivateKey key,
+                      pki::GenerateKey(pki::KeyType::kEcdsaP256));
+  pki::LeafSpec spec;
+  spec.names = {order.domain};
+  spec.not_before = now - absl::Hours(1);  // clients' clocks may lag
+  spec.not_after = std::min(now + absl::Hours(24 * 90), s.ca->not_after());
+  CF_ASSIGN_OR_RETURN(std::string leaf_pem, s.ca->SignLeaf(key, spec));
+  pki::BundleValidationOptions options;
+  options.now = now;
+  options.fields = {"Certificate", "PrivateKey"};
+  CF_ASSIGN_OR_RETURN(
+      pki::CertificateBundle bundle,
+      pki::ParseCertificateBundle(leaf_pem + s.ca_pem, key.pem(), options));
+  StoredCert& cert = StoreCertificate(s, c, absl::StrCat("cert-", order.id),
+                                      "cas-ivauto-", std::move(bundle));
+  cert.order_id = order.id;
+  cert.product_code = order.product_code;
+  return cert.id;
+}
+
+// Moves an order one state on once its step is due.
+void AdvanceOrder(State& s, const EmulatorConfig& c, Order& order,
+                  absl::Time now) {
+  if (order.due > now) return;
+  order.due = absl::InfiniteFuture();
+  if (order.type == "domain_verify") {
+    const auto& failing = c.faults.failing_validation_domains;
+    if (std::find(failing.begin(), failing.end(), order.domain) !=
+        failing.end()) {
+      order.type = "verify_fail";
+    } else {
+      order.type = "process";
+      order.due = now + c.worker_step;
+    }
+  } else if (order.type == "process") {
+    absl::StatusOr<int64_t> cert = IssueCertificate(s, c, order, now);
+    if (cert.ok()) {
+      order.cert_id = *cert;
+      order.type = "certificate";
+    } else {
+      // Our own CA failing is an emulator bug; the order shows CAS's
+      // unknown state rather than hanging in "process".
+      LogError(absl::StrCat("certferry-cloud-emulator: order ", order.id,
+                            ": issuing failed: ", cert.status().message()));
+      order.type = "unknow";
+    }
+  }
+}
+
 using Action = Reply (*)(State&, const EmulatorConfig&, const ParamMap&);
 
 const std::map<std::string, Action>& Actions() {
   static const auto* const kActions = new std::map<std::string, Action>{
       {"UploadUserCertificate", UploadUserCertificate},
+      {"CreateCertificateRequest", CreateCertificateRequest},
+      {"DescribeCertificateState", DescribeCertificateState},
       {"GetUserCertificateDetail", GetUserCertificateDetail},
       {"ListUserCertificateOrder", ListUserCertificateOrder},
       {"ListCloudResources", ListCloudResources},
@@ -1453,6 +1717,7 @@ void CloudEmulator::ProgressLoop() {
         job.modified = now;
       }
     }
+    for (auto& [id, order] : s.orders) AdvanceOrder(s, config_, order, now);
     for (auto& [id, a] : s.airec) {
       if (a.due > now || !a.pending) continue;
       a.due = absl::InfiniteFuture();

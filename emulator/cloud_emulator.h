@@ -48,8 +48,9 @@ using MappingDomainsReader =
         const std::string& xlsx_bytes)>;
 
 // Threading: Start spawns the HTTP server's threads, a progress thread that
-// moves deployment workers and AIRec bindings along, and one thread per TLS
-// endpoint. All state is guarded by one mutex; every public method is
+// moves deployment workers, AIRec bindings and certificate orders along
+// (issuing ordered certificates from a CA made by Start), and one thread per
+// TLS endpoint. All state is guarded by one mutex; every public method is
 // thread-safe. Stop (or the destructor) joins everything.
 class CloudEmulator {
  public:
@@ -61,9 +62,10 @@ class CloudEmulator {
   // Call before Start.
   void SetMappingDomainsReader(MappingDomainsReader reader);
 
-  // Binds the API on host:port (port 0 picks a free one) and starts every
-  // TLS endpoint. INVALID_ARGUMENT for a non-loopback host; UNAVAILABLE
-  // when the port cannot be bound; INTERNAL when a TLS endpoint fails.
+  // Makes the issuing CA, binds the API on host:port (port 0 picks a free
+  // one) and starts every TLS endpoint. INVALID_ARGUMENT for a non-loopback
+  // host; UNAVAILABLE when the port cannot be bound; INTERNAL when the CA or
+  // a TLS endpoint fails.
   absl::Status Start(const std::string& host, int port);
   void Stop();
 

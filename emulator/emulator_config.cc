@@ -130,6 +130,18 @@ absl::Status ParseInto(const Json& root, EmulatorConfig& config) {
     faults.delay = absl::Milliseconds(f.value("delay_ms", int64_t{0}));
     faults.failing_resource_ids =
         f.value("failing_resource_ids", std::vector<int64_t>{});
+    index = 0;
+    for (const std::string& domain :
+         f.value("failing_validation_domains", std::vector<std::string>{})) {
+      if (absl::Status s = pki::ValidateCertificateName(
+              absl::StrCat("faults.failing_validation_domains[", index++, "]"),
+              domain);
+          !s.ok()) {
+        return s;
+      }
+      faults.failing_validation_domains.push_back(
+          pki::NormalizeCertificateName(domain));
+    }
     faults.seed = f.value("seed", faults.seed);
     for (double share : {faults.throttle_share, faults.server_error_share,
                          faults.delay_share}) {

@@ -58,6 +58,9 @@ struct FaultConfig {
   double delay_share = 0;         // share answered after `delay`
   absl::Duration delay = absl::ZeroDuration();
   std::vector<int64_t> failing_resource_ids;  // their workers end "error"
+  // CreateCertificateRequest orders for these domains (lowercase, compared
+  // with the ordered Domain exactly) end "verify_fail" instead of issuing.
+  std::vector<std::string> failing_validation_domains;
   uint64_t seed = 1;  // RNG seed, so a run's fault pattern repeats
 };
 
@@ -86,7 +89,9 @@ struct EmulatorConfig {
 //    "faults": {"throttle_share": 0.3, "throttle_code": "Throttling",
 //               "throttle_retry_after_ms": 1000,
 //               "server_error_share": 0, "delay_share": 0, "delay_ms": 0,
-//               "failing_resource_ids": [1002], "seed": 1}}
+//               "failing_resource_ids": [1002],
+//               "failing_validation_domains": ["bad.example.com"],
+//               "seed": 1}}
 // INVALID_ARGUMENT naming the bad key (never a secret's value).
 absl::StatusOr<EmulatorConfig> ParseEmulatorConfig(absl::string_view json);
 

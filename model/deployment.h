@@ -68,6 +68,9 @@ struct Deployment {
   std::string request_id;
   // How the target itself can undo this deployment (see DeployTarget).
   std::string undo_record;
+  // Findings about what the verifying handshake saw, as a JSON array
+  // (diagnose/finding_json.h); "[]" when none were recorded.
+  std::string findings_json = "[]";
   absl::Time create_time;
   std::optional<absl::Time> start_time, end_time;
 };

@@ -10,11 +10,13 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/status_macros.h"
+#include "diagnose/finding_json.h"
 #include "mapping/certificate_info.h"
 #include "mapping/certificate_info_xlsx.h"
 #include "pki/digest.h"
 #include "pki/names.h"
 #include "service/audit_trail.h"
+#include "service/diagnosis_convert.h"
 #include "service/proto_convert.h"
 #include "service/validation.h"
 #include "storage/certificate_repository.h"
@@ -113,6 +115,15 @@ v1::Deployment ToProto(const model::Deployment& d) {
   service::ToProto(d.create_time, out.mutable_create_time());
   if (d.start_time) service::ToProto(*d.start_time, out.mutable_start_time());
   if (d.end_time) service::ToProto(*d.end_time, out.mutable_end_time());
+  // Stored worst first; an unreadable column shows as no findings rather
+  // than failing the read of the deployment itself.
+  absl::StatusOr<std::vector<diagnose::Finding>> findings =
+      diagnose::FindingsFromJson(d.findings_json);
+  if (findings.ok()) {
+    for (const diagnose::Finding& f : *findings) {
+      *out.add_findings() = service::ToProto(f);
+    }
+  }
   return out;
 }
 

@@ -63,6 +63,7 @@ Deployment DeploymentFromRow(const pqxx::row& row) {
   if (!row[29].is_null()) d.start_time = FromEpochMicros(row[29]);
   if (!row[30].is_null()) d.end_time = FromEpochMicros(row[30]);
   d.undo_record = row[31].as<std::string>();
+  d.findings_json = row[32].as<std::string>();
   return d;
 }
 
@@ -221,6 +222,13 @@ absl::Status DeploymentRepository::SetUndoRecord(Transaction& tx,
                                                  int64_t deployment_id,
                                                  const std::string& record) {
   tx.pqxx().exec_prepared0(queries::kSetUndoRecord.name, deployment_id, record);
+  return absl::OkStatus();
+}
+
+absl::Status DeploymentRepository::SetFindings(
+    Transaction& tx, int64_t deployment_id, const std::string& findings_json) {
+  tx.pqxx().exec_prepared0(queries::kSetFindings.name, deployment_id,
+                           findings_json);
   return absl::OkStatus();
 }
 

@@ -101,6 +101,11 @@ class DeploymentRepository {
   static absl::Status SetUndoRecord(Transaction& tx, int64_t deployment_id,
                                     const std::string& record);
 
+  // The diagnosis of what the verifying handshake saw (a JSON array of
+  // findings, diagnose/finding_json.h).
+  static absl::Status SetFindings(Transaction& tx, int64_t deployment_id,
+                                  const std::string& findings_json);
+
   // (certificate id, version) of a stored version whose leaf has this
   // SHA-256 fingerprint.
   static absl::StatusOr<std::optional<std::pair<std::string, int>>>

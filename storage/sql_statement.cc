@@ -63,6 +63,7 @@ const std::vector<SqlStatement>& AllSqlStatements() {
       queries::kSetDeploymentState,
       queries::kFindVersionByFingerprint,
       queries::kSetUndoRecord,
+      queries::kSetFindings,
       queries::kQueueAuditEvents,
       queries::kLockAuditChainHead,
       queries::kTakeAuditOutbox,

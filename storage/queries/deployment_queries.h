@@ -87,7 +87,8 @@ RETURNING id)sql"};
   "d.auto_rolled_back, d.attempts, d.error, d.evidence, d.job_id, d.actor, "   \
   "d.request_id, (extract(epoch FROM d.created_at) * 1000000)::bigint, "       \
   "(extract(epoch FROM d.started_at) * 1000000)::bigint, "                     \
-  "(extract(epoch FROM d.finished_at) * 1000000)::bigint, d.undo_record "
+  "(extract(epoch FROM d.finished_at) * 1000000)::bigint, d.undo_record, "    \
+  "d.findings::text "
 
 inline constexpr SqlStatement kGetDeployment{
     "get_deployment",
@@ -148,6 +149,10 @@ WHERE id = $1)sql"};
 
 inline constexpr SqlStatement kSetUndoRecord{"set_undo_record", R"sql(
 UPDATE deployments SET undo_record = $2, updated_at = now() WHERE id = $1)sql"};
+
+inline constexpr SqlStatement kSetFindings{"set_deployment_findings", R"sql(
+UPDATE deployments SET findings = $2::jsonb, updated_at = now()
+WHERE id = $1)sql"};
 
 // A known version whose leaf has this fingerprint (what a target holds
 // when certferry put it there).

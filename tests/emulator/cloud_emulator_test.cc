@@ -12,7 +12,9 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -666,6 +668,171 @@ TEST_F(CloudEmulatorTest, V3SignedRpcRequestIsAccepted) {
   a = send("wrong-secret", NewNonce());
   EXPECT_EQ(a.status, 400);
   EXPECT_EQ(a.body["Code"], "SignatureDoesNotMatch");
+}
+
+// --- Ordering DV certificates (CreateCertificateRequest, §1.1) ---
+
+std::map<std::string, std::string> OrderParams(const std::string& domain) {
+  return {{"Domain", domain},
+          {"Email", "ops@example.com"},
+          {"Phone", "13800000000"},
+          {"Username", "Ops"},
+          {"ValidateType", "DNS"}};
+}
+
+std::string Message(const Answer& a) {
+  return a.body.value("Message", std::string());
+}
+
+// kConfig with another worker_step_ms (and optional extra top-level keys).
+std::string ConfigWithStep(int step_ms, const std::string& extra = "") {
+  std::string config = kConfig;
+  const std::string step = "\"worker_step_ms\": 30";
+  config.replace(config.find(step), step.size(),
+                 absl::StrCat(extra, "\"worker_step_ms\": ", step_ms));
+  return config;
+}
+
+TEST_F(CloudEmulatorTest, CertificateRequestNamesEachMissingParameter) {
+  for (const char* name :
+       {"Domain", "Email", "Phone", "Username", "ValidateType"}) {
+    auto params = OrderParams("www.example.com");
+    params.erase(name);
+    Answer a = Rpc("CreateCertificateRequest", params);
+    EXPECT_EQ(a.status, 400) << name;
+    EXPECT_EQ(a.body["Code"], "MissingParameter") << name;
+    EXPECT_THAT(Message(a), HasSubstr(absl::StrCat("\"", name, "\"")));
+  }
+}
+
+TEST_F(CloudEmulatorTest, CertificateRequestRefusesInvalidParameters) {
+  struct Case {
+    std::string param, value;
+  };
+  const std::vector<Case> cases = {
+      {"ValidateType", "HTTP"},
+      {"ProductCode", "no-such-product"},
+      // An OV product belongs to CreateCertificateForPackageRequest.
+      {"ProductCode", "symantec-ov-1-personal"},
+      {"Domain", "a.example.com,b.example.com"},
+      {"Domain", "192.0.2.10"},
+      {"Domain", "bad_label.example.com"},
+  };
+  for (const Case& c : cases) {
+    auto params = OrderParams("www.example.com");
+    params[c.param] = c.value;
+    Answer a = Rpc("CreateCertificateRequest", params);
+    EXPECT_EQ(a.status, 400) << c.value;
+    EXPECT_EQ(a.body["Code"], "InvalidParameter") << c.value;
+    EXPECT_THAT(Message(a), ::testing::StartsWith(c.param + ":")) << c.value;
+  }
+}
+
+TEST_F(CloudEmulatorTest, WildcardOrderNeedsAWildcardProduct) {
+  auto params = OrderParams("*.example.com");
+  Answer a = Rpc("CreateCertificateRequest", params);  // digicert-free-1-free
+  EXPECT_EQ(a.status, 400);
+  EXPECT_EQ(a.body["Code"], "InvalidParameter");
+  EXPECT_THAT(Message(a), ::testing::StartsWith("Domain:"));
+  EXPECT_THAT(Message(a), HasSubstr("geotrust-dv-w-starter"));
+
+  params["ProductCode"] = "geotrust-dv-1-starter";
+  a = Rpc("CreateCertificateRequest", params);
+  EXPECT_EQ(a.body["Code"], "InvalidParameter");
+  EXPECT_THAT(Message(a), ::testing::StartsWith("Domain:"));
+
+  params["ProductCode"] = "globalsign-dv-w-advanced";
+  params["ValidateType"] = "FILE";  // cannot prove a wildcard
+  a = Rpc("CreateCertificateRequest", params);
+  EXPECT_EQ(a.body["Code"], "InvalidParameter");
+  EXPECT_THAT(Message(a), ::testing::StartsWith("ValidateType:"));
+
+  params["ValidateType"] = "DNS";
+  a = Rpc("CreateCertificateRequest", params);
+  EXPECT_EQ(a.status, 200) << a.body.dump();
+  EXPECT_GT(a.body.value("OrderId", int64_t{0}), 0);
+}
+
+TEST_F(CloudEmulatorTest, CertificateStateOfAnUnknownOrderIsNotFound) {
+  Answer a = Rpc("DescribeCertificateState", {{"OrderId", "424242"}});
+  EXPECT_EQ(a.status, 404);
+  EXPECT_EQ(a.body["Code"], "InvalidOrderId.NotFound");
+  EXPECT_THAT(Message(a), HasSubstr("OrderId"));
+  EXPECT_FALSE(a.body["RequestId"].get<std::string>().empty());
+
+  a = Rpc("DescribeCertificateState");
+  EXPECT_EQ(a.body["Code"], "MissingParameter");
+  EXPECT_THAT(Message(a), HasSubstr("\"OrderId\""));
+  a = Rpc("DescribeCertificateState", {{"OrderId", "twelve"}});
+  EXPECT_EQ(a.body["Code"], "InvalidParameter");
+  EXPECT_THAT(Message(a), ::testing::StartsWith("OrderId"));
+}
+
+TEST_F(CloudEmulatorTest, DnsChallengeNamesTheRecordBelowTheZone) {
+  TearDown();
+  StartWith(ConfigWithStep(600000));  // orders stay in domain_verify
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"example.com", "_dnsauth"},
+      {"www.example.com", "_dnsauth.www"},
+      {"a.b.example.com", "_dnsauth.a.b"},
+      {"*.shop.example.com", "_dnsauth.shop"},
+  };
+  std::set<std::string> tokens;
+  for (const auto& [domain, record] : cases) {
+    auto params = OrderParams(domain);
+    params["ProductCode"] = "geotrust-dv-w-starter";
+    Answer order = Rpc("CreateCertificateRequest", params);
+    ASSERT_EQ(order.status, 200) << order.body.dump();
+    const std::string id = std::to_string(order.body["OrderId"].get<int64_t>());
+    Answer a = Rpc("DescribeCertificateState", {{"OrderId", id}});
+    EXPECT_EQ(a.body["Type"], "domain_verify") << domain;
+    EXPECT_EQ(a.body["ValidateType"], "DNS") << domain;
+    EXPECT_EQ(a.body["RecordDomain"], record) << domain;
+    EXPECT_EQ(a.body["RecordType"], "TXT") << domain;
+    const std::string token = a.body.value("RecordValue", std::string());
+    EXPECT_THAT(token, ::testing::MatchesRegex("[0-9a-f]{32}")) << domain;
+    EXPECT_FALSE(a.body.contains("Certificate"));
+    tokens.insert(token);
+    a = Rpc("DescribeCertificateState", {{"OrderId", id}});
+    EXPECT_EQ(a.body["RecordValue"], token) << "token changed between polls";
+  }
+  EXPECT_EQ(tokens.size(), cases.size());
+}
+
+TEST_F(CloudEmulatorTest, PendingOrderHoldsACertificateQuotaSlot) {
+  TearDown();
+  StartWith(ConfigWithStep(600000, "\"quotas\": {\"tier\": \"free\"},\n"));
+  for (int i = 0; i < 9; ++i) {
+    ASSERT_NE(
+        Upload(absl::StrCat("c", i), testing::MakeChain({"www.example.com"})),
+        0);
+  }
+  Answer a = Rpc("CreateCertificateRequest", OrderParams("www.example.com"));
+  ASSERT_EQ(a.status, 200) << a.body.dump();
+  // The order is far from issued, but the tenth slot is already its.
+  testing::TestChain chain = testing::MakeChain({"www.example.com"});
+  a = Rpc("UploadUserCertificate", {{"Name", "c9"},
+                                    {"Cert", chain.fullchain_pem()},
+                                    {"Key", chain.leaf.key.private_key_pem}});
+  EXPECT_EQ(a.body["Code"], "QuotaExceeded.Certificate");
+  a = Rpc("CreateCertificateRequest", OrderParams("api.example.com"));
+  EXPECT_EQ(a.status, 400);
+  EXPECT_EQ(a.body["Code"], "QuotaExceeded.Certificate");
+}
+
+TEST(EmulatorConfigTest, FailingValidationDomainsMustBeDomainNames) {
+  absl::StatusOr<EmulatorConfig> config = ParseEmulatorConfig(R"({
+    "access_keys": [{"id": "k", "secret": "s"}],
+    "faults": {"failing_validation_domains": ["Bad.Example.com", "x y"]}})");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("faults.failing_validation_domains[1]"));
+  config = ParseEmulatorConfig(R"({
+    "access_keys": [{"id": "k", "secret": "s"}],
+    "faults": {"failing_validation_domains": ["Bad.Example.com"]}})");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_THAT(config->faults.failing_validation_domains,
+              ::testing::ElementsAre("bad.example.com"));
 }
 
 // --- AIRec (ROA, V3) ---
