@@ -78,8 +78,11 @@ struct PresentedCertificate {
   std::string sha256;   // lowercase hex of SHA-256 over the DER
   std::string subject;  // RFC 2253; empty when parse_error is set
   std::string issuer;   // RFC 2253; empty when parse_error is set
-  absl::Time not_after = absl::InfinitePast();  // unset with parse_error
-  // Why subject/issuer/not_after are missing (e.g. an X.509 v1
+  // Unset (InfinitePast / empty) with parse_error.
+  absl::Time not_before = absl::InfinitePast();
+  absl::Time not_after = absl::InfinitePast();
+  std::vector<std::string> dns_names;  // SAN dNSName entries, lowercase
+  // Why the fields above are missing (e.g. an X.509 v1
   // certificate, which pki/ does not describe); empty normally.
   std::string parse_error;
 };

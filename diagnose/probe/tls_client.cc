@@ -117,7 +117,9 @@ PresentedCertificate DescribePresented(X509* cert, size_t index) {
   if (info.ok() && !info->empty()) {
     entry.subject = (*info)[0].subject;
     entry.issuer = (*info)[0].issuer;
+    entry.not_before = (*info)[0].not_before;
     entry.not_after = (*info)[0].not_after;
+    entry.dns_names = std::move((*info)[0].dns_names);
   } else {
     entry.parse_error = std::string(info.status().message());
   }

@@ -110,6 +110,12 @@ TEST_F(EndpointTlsTest, CorrectServerHasNothingAboveLow) {
   EXPECT_EQ(evidence.handshake.chain[0].sha256, leaf_sha256);
   EXPECT_EQ(evidence.handshake.chain[0].pem, chain_.leaf.cert_pem);
   EXPECT_EQ(evidence.handshake.chain[1].pem, chain_.intermediate.cert_pem);
+  EXPECT_THAT(evidence.handshake.chain[0].dns_names,
+              ElementsAre("leaf.example.com"));
+  EXPECT_THAT(evidence.handshake.chain[0].subject,
+              HasSubstr("CN=leaf.example.com"));
+  EXPECT_LT(evidence.handshake.chain[0].not_before, absl::Now());
+  EXPECT_GT(evidence.handshake.chain[0].not_after, absl::Now());
   EXPECT_THAT(evidence.hsts.max_age, ::testing::Optional(absl::Hours(8760)));
   EXPECT_TRUE(evidence.hsts.include_subdomains);
 
