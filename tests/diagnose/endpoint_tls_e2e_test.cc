@@ -157,6 +157,25 @@ TEST_F(EndpointTlsTest, Tls10And11AreReported) {
                           Pair("HSTS_MISSING", Severity::kLow)));
 }
 
+TEST_F(EndpointTlsTest, OnlyLegacyVersionsMissModernOnes) {
+  ASSERT_NO_FATAL_FAILURE(Serve(
+      "ssl_protocols TLSv1 TLSv1.1;\nssl_ciphers DEFAULT:@SECLEVEL=0;\n"));
+  EndpointEvidence evidence = Collect();
+  EXPECT_EQ(evidence.handshake.protocol, "TLSv1.1");
+  std::vector<Finding> findings =
+      WithoutUntestable(EndpointFindings(evidence, {}));
+  EXPECT_THAT(Ids(findings),
+              ElementsAre(Pair("DNS_RESOLVED", Severity::kInfo),
+                          Pair("PORT_REACHABLE", Severity::kOk),
+                          Pair("OCSP_STAPLING_MISSING", Severity::kLow),
+                          Pair("PROTOCOL_TLS1_0", Severity::kMedium),
+                          Pair("PROTOCOL_TLS1_1", Severity::kMedium),
+                          Pair("PROTOCOL_MODERN_MISSING", Severity::kHigh),
+                          Pair("HSTS_MISSING", Severity::kLow)));
+  EXPECT_EQ(FindFinding(findings, "PROTOCOL_MODERN_MISSING")->browser_error,
+            "NET::ERR_SSL_VERSION_OR_CIPHER_MISMATCH");
+}
+
 TEST_F(EndpointTlsTest, Tls13OnlyMissesTls12) {
   ASSERT_NO_FATAL_FAILURE(
       Serve(absl::StrCat("ssl_protocols TLSv1.3;\n", kLongHsts)));
