@@ -108,6 +108,14 @@ std::vector<CatalogEntry> BuildCatalog() {
        {"Serve the intermediate that actually issued the certificate "
         "(download it from the CA again).",
         "Reload the server."}},
+      {"CHAIN_VERIFY_FAILED",
+       S::kCritical,
+       "The chain fails verification",
+       "NET::ERR_CERT_INVALID",
+       {"The evidence gives OpenSSL's reason and the certificate it names "
+        "(e.g. an intermediate that is not a CA certificate).",
+        "Serve the server certificate with the intermediate(s) exactly as the "
+        "CA issued them; re-issue a certificate that is itself malformed."}},
       {"INTERMEDIATE_EXPIRED",
        S::kCritical,
        "An intermediate certificate in the chain has expired",
@@ -303,6 +311,14 @@ std::vector<CatalogEntry> BuildCatalog() {
         "in front of the server."}},
 
       // --- Offline bundle ---
+      {"CERT_UNREADABLE",
+       S::kCritical,
+       "No certificate can be read",
+       "",
+       {"Give the certificate chain as PEM, leaf first: one -----BEGIN "
+        "CERTIFICATE----- block per certificate, each copied whole.",
+        "The evidence says what the text holds instead (a private key, a "
+        "CSR, a PKCS#12 archive, a truncated block)."}},
       {"PEM_ORDER_WRONG",
        S::kMedium,
        "The PEM blocks are not in order (leaf, then each issuer)",

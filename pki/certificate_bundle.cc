@@ -25,54 +25,22 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "pki/internal/openssl_handles.h"
 #include "pki/internal/x509_description.h"
 
 namespace certferry::pki {
 namespace {
 
-struct BioFree {
-  void operator()(BIO* p) const { BIO_free(p); }
-};
-struct X509Free {
-  void operator()(X509* p) const { X509_free(p); }
-};
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct BignumFree {
-  void operator()(BIGNUM* p) const { BN_free(p); }
-};
-struct GeneralNamesFree {
-  void operator()(GENERAL_NAMES* p) const { GENERAL_NAMES_free(p); }
-};
-struct BasicConstraintsFree {
-  void operator()(BASIC_CONSTRAINTS* p) const { BASIC_CONSTRAINTS_free(p); }
-};
-struct Pkcs12Free {
-  void operator()(PKCS12* p) const { PKCS12_free(p); }
-};
-struct OpensslStringFree {
-  void operator()(char* p) const { OPENSSL_free(p); }
-};
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using BignumPtr = std::unique_ptr<BIGNUM, BignumFree>;
-using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, GeneralNamesFree>;
-using BasicConstraintsPtr =
-    std::unique_ptr<BASIC_CONSTRAINTS, BasicConstraintsFree>;
-using Pkcs12Ptr = std::unique_ptr<PKCS12, Pkcs12Free>;
-using OpensslString = std::unique_ptr<char, OpensslStringFree>;
-
-// OpenSSL's error queue is per thread; whatever a failed parse leaves there
-// would otherwise surface in an unrelated later call on the same thread.
-class ErrorQueueGuard {
- public:
-  ErrorQueueGuard() = default;
-  ErrorQueueGuard(const ErrorQueueGuard&) = delete;
-  ErrorQueueGuard& operator=(const ErrorQueueGuard&) = delete;
-  ~ErrorQueueGuard() { ERR_clear_error(); }
-};
+using internal::BasicConstraintsPtr;
+using internal::BignumPtr;
+using internal::BioPtr;
+using internal::ErrorQueueGuard;
+using internal::GeneralNamesPtr;
+using internal::MemBio;
+using internal::OpensslString;
+using internal::Pkcs12Ptr;
+using internal::PkeyPtr;
+using internal::X509Ptr;
 
 // Imports are non-interactive: an encrypted key must fail, never prompt on
 // the server's terminal.
@@ -184,10 +152,6 @@ std::string DescribeBlock(absl::string_view label) {
   const std::string printable = PrintableLabel(label);
   if (printable == "unrecognised") return "an unrecognised PEM block";
   return absl::StrCat("a ", printable, " block");
-}
-
-BioPtr MemBio(absl::string_view data) {
-  return BioPtr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
 }
 
 std::optional<std::string> DecodeBase64Loose(absl::string_view input) {

@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
+#include "pki/internal/openssl_handles.h"
 #include "pki/internal/x509_description.h"
 #include "pki/names.h"
 
@@ -27,10 +28,7 @@ using X509Ptr = std::unique_ptr<X509, decltype(&X509_free)>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
 using BioPtr = std::unique_ptr<BIO, decltype(&BIO_free)>;
 
-// OpenSSL's error queue is per thread; leave it empty for the next caller.
-struct ErrorQueueGuard {
-  ~ErrorQueueGuard() { ERR_clear_error(); }
-};
+using internal::ErrorQueueGuard;
 
 int RefusePassphrase(char*, int, int, void*) { return -1; }
 

@@ -21,9 +21,12 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "pki/digest.h"
+#include "pki/internal/openssl_handles.h"
 
 namespace certferry::pki {
 namespace {
+
+using internal::ErrorQueueGuard;
 
 constexpr size_t kKekBytes = 32;
 constexpr size_t kNonceBytes = 12;
@@ -48,15 +51,6 @@ class ScrubbedString {
 
  private:
   std::string value_;
-};
-
-// The OpenSSL error queue is per thread; leave it empty for the next caller.
-class ErrorQueueGuard {
- public:
-  ErrorQueueGuard() = default;
-  ErrorQueueGuard(const ErrorQueueGuard&) = delete;
-  ErrorQueueGuard& operator=(const ErrorQueueGuard&) = delete;
-  ~ErrorQueueGuard() { ERR_clear_error(); }
 };
 
 const unsigned char* Bytes(absl::string_view s) {

@@ -19,30 +19,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "pki/internal/openssl_handles.h"
 
 namespace certferry::testing {
 namespace {
 
-struct BioFree {
-  void operator()(BIO* p) const { BIO_free(p); }
-};
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct X509Free {
-  void operator()(X509* p) const { X509_free(p); }
-};
-struct X509ExtensionFree {
-  void operator()(X509_EXTENSION* p) const { X509_EXTENSION_free(p); }
-};
-struct BignumFree {
-  void operator()(BIGNUM* p) const { BN_free(p); }
-};
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-using X509ExtensionPtr = std::unique_ptr<X509_EXTENSION, X509ExtensionFree>;
-using BignumPtr = std::unique_ptr<BIGNUM, BignumFree>;
+using ::certferry::pki::internal::BignumPtr;
+using ::certferry::pki::internal::BioPtr;
+using ::certferry::pki::internal::PkeyPtr;
+using ::certferry::pki::internal::X509ExtensionPtr;
+using ::certferry::pki::internal::X509Ptr;
 
 // Test fixtures cannot continue without their certificates, and a failure
 // here is a broken test environment, so abort loudly with OpenSSL's reason.
@@ -222,9 +208,9 @@ TestIdentity MakeCertificate(const CertSpec& spec, const TestIdentity* issuer) {
     AddExtension(cert.get(), &ctx, NID_key_usage,
                  spec.is_ca ? "critical,keyCertSign,cRLSign,digitalSignature"
                             : "critical,digitalSignature,keyEncipherment");
-    if (!spec.is_ca) {
+    if (!spec.is_ca && !spec.extended_key_usage.empty()) {
       AddExtension(cert.get(), &ctx, NID_ext_key_usage,
-                   "serverAuth,clientAuth");
+                   spec.extended_key_usage);
     }
     if (!spec.dns_names.empty()) {
       AddExtension(cert.get(), &ctx, NID_subject_alt_name,
@@ -237,7 +223,9 @@ TestIdentity MakeCertificate(const CertSpec& spec, const TestIdentity* issuer) {
     AddExtension(cert.get(), &ctx, NID_authority_key_identifier, "keyid");
   }
 
-  Check(X509_sign(cert.get(), signer_key, EVP_sha256()) > 0, "X509_sign");
+  const EVP_MD* digest =
+      spec.signature_digest == TestDigest::kSha1 ? EVP_sha1() : EVP_sha256();
+  Check(X509_sign(cert.get(), signer_key, digest) > 0, "X509_sign");
 
   TestIdentity out;
   out.cert_pem = CertToPem(cert.get());
@@ -289,12 +277,27 @@ std::string EncryptPrivateKeyPem(const std::string& private_key_pem,
   return BioContents(bio.get());
 }
 
-std::string TraditionalPrivateKeyPem(const std::string& private_key_pem) {
+std::string TraditionalPrivateKeyPem(const std::string& private_key_pem,
+                                     const std::string& passphrase) {
   PkeyPtr key = ReadPrivateKey(private_key_pem);
   BioPtr bio(BIO_new(BIO_s_mem()));
-  Check(PEM_write_bio_PrivateKey_traditional(bio.get(), key.get(), nullptr,
-                                             nullptr, 0, nullptr, nullptr) == 1,
+  auto* pass =
+      reinterpret_cast<unsigned char*>(const_cast<char*>(passphrase.data()));
+  Check(PEM_write_bio_PrivateKey_traditional(
+            bio.get(), key.get(),
+            passphrase.empty() ? nullptr : EVP_aes_128_cbc(),
+            passphrase.empty() ? nullptr : pass,
+            static_cast<int>(passphrase.size()), nullptr, nullptr) == 1,
         "PEM_write_bio_PrivateKey_traditional");
+  return BioContents(bio.get());
+}
+
+std::string PrivateKeyDer(const std::string& private_key_pem) {
+  PkeyPtr key = ReadPrivateKey(private_key_pem);
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  Check(i2d_PKCS8PrivateKey_bio(bio.get(), key.get(), nullptr, nullptr, 0,
+                                nullptr, nullptr) == 1,
+        "i2d_PKCS8PrivateKey_bio");
   return BioContents(bio.get());
 }
 

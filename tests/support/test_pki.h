@@ -27,6 +27,10 @@ struct TestIdentity {
   TestKey key;
 };
 
+// The digest the issuer signs with. kSha1: what browsers reject since 2017
+// (for tests of a weak signature).
+enum class TestDigest { kSha256, kSha1 };
+
 struct CertSpec {
   std::string common_name = "leaf.example.com";
   std::vector<std::string> dns_names = {"leaf.example.com"};
@@ -36,6 +40,10 @@ struct CertSpec {
   int x509_version = 3;  // 1 produces a v1 certificate without extensions
   TestKeyType key_type = TestKeyType::kEcdsaP256;
   long serial = 0;  // 0 picks a random serial
+  TestDigest signature_digest = TestDigest::kSha256;
+  // extendedKeyUsage of a v3 non-CA certificate, in openssl.cnf syntax;
+  // empty: no extendedKeyUsage extension.
+  std::string extended_key_usage = "serverAuth,clientAuth";
 };
 
 TestKey GenerateTestKey(TestKeyType type = TestKeyType::kEcdsaP256);
@@ -66,8 +74,13 @@ std::string EncryptPrivateKeyPem(const std::string& private_key_pem,
                                  const std::string& passphrase);
 
 // `key` re-encoded in traditional form ("BEGIN EC PRIVATE KEY" / "BEGIN RSA
-// PRIVATE KEY").
-std::string TraditionalPrivateKeyPem(const std::string& private_key_pem);
+// PRIVATE KEY"); with a `passphrase`, encrypted with AES-128-CBC
+// ("Proc-Type: 4,ENCRYPTED", as `openssl genrsa -aes128` wrote keys).
+std::string TraditionalPrivateKeyPem(const std::string& private_key_pem,
+                                     const std::string& passphrase = "");
+
+// `key` as DER (PKCS#8 PrivateKeyInfo bytes).
+std::string PrivateKeyDer(const std::string& private_key_pem);
 
 // A DER OCSP response saying `leaf` is good, signed by its issuer's key
 // (the CA answers for itself), valid from an hour ago until `next_update`:
