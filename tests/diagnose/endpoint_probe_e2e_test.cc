@@ -12,7 +12,7 @@
 #include "diagnose/rules/endpoint_rules.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/diagnose/finding_test_util.h"
+#include "tests/diagnose/finding_matchers.h"
 #include "tests/support/nginx_server.h"
 #include "tests/support/silent_listener.h"
 #include "tests/support/status_matchers.h"
@@ -22,9 +22,10 @@ namespace {
 
 using ::certferry::testing::StatusIs;
 using ::testing::AllOf;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using ::testing::Pair;
+using ::testing::Not;
 
 EndpointProbeRequest Request(int port, absl::Duration timeout) {
   EndpointProbeRequest request;
@@ -46,9 +47,9 @@ TEST(CollectEndpointEvidence, RefusedPortStopsBeforeTls) {
     EXPECT_EQ(p.state, ProbeState::kNotRun);
   }
   std::vector<Finding> findings = EndpointFindings(*evidence, {});
-  EXPECT_THAT(Ids(findings),
-              ElementsAre(Pair("DNS_RESOLVED", Severity::kInfo),
-                          Pair("PORT_REFUSED", Severity::kCritical)));
+  EXPECT_THAT(findings,
+              ElementsAre(IsFinding("DNS_RESOLVED", Severity::kInfo),
+                          IsFinding("PORT_REFUSED", Severity::kCritical)));
   EXPECT_THAT(findings[1].evidence,
               AllOf(HasSubstr(absl::StrCat("127.0.0.1:", *port)),
                     HasSubstr("Connection refused")));
@@ -64,9 +65,9 @@ TEST(CollectEndpointEvidence, DroppedSynsTimeOutAsUnreachable) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(3));
   EXPECT_EQ(evidence->tcp.outcome, TcpOutcome::kTimedOut);
   EXPECT_GE(evidence->tcp.elapsed, absl::Milliseconds(900));
-  EXPECT_THAT(Ids(EndpointFindings(*evidence, {})),
-              ElementsAre(Pair("DNS_RESOLVED", Severity::kInfo),
-                          Pair("PORT_UNREACHABLE", Severity::kCritical)));
+  EXPECT_THAT(EndpointFindings(*evidence, {}),
+              ElementsAre(IsFinding("DNS_RESOLVED", Severity::kInfo),
+                          IsFinding("PORT_UNREACHABLE", Severity::kCritical)));
 }
 
 TEST(CollectEndpointEvidence, SilentServerIsCutOffAtTheDeadline) {
@@ -87,10 +88,10 @@ TEST(CollectEndpointEvidence, SilentServerIsCutOffAtTheDeadline) {
                                           ProbeState::kUntestable));
   }
   std::vector<Finding> findings = EndpointFindings(*evidence, {});
-  EXPECT_THAT(Ids(findings),
-              ElementsAre(Pair("DNS_RESOLVED", Severity::kInfo),
-                          Pair("PORT_REACHABLE", Severity::kOk),
-                          Pair("TLS_HANDSHAKE_FAILED", Severity::kCritical)));
+  EXPECT_THAT(findings, ElementsAre(IsFinding("DNS_RESOLVED", Severity::kInfo),
+                                    IsFinding("PORT_REACHABLE", Severity::kOk),
+                                    IsFinding("TLS_HANDSHAKE_FAILED",
+                                              Severity::kCritical)));
   EXPECT_THAT(findings[2].evidence, HasSubstr("did not complete"));
 }
 
@@ -106,10 +107,10 @@ TEST(CollectEndpointEvidence, PlainHttpOnTheTlsPortFailsTheHandshake) {
   EXPECT_EQ(evidence->handshake.state, ProbeState::kDone);
   EXPECT_FALSE(evidence->handshake.completed);
   std::vector<Finding> findings = EndpointFindings(*evidence, {});
-  EXPECT_THAT(Ids(findings),
-              ElementsAre(Pair("DNS_RESOLVED", Severity::kInfo),
-                          Pair("PORT_REACHABLE", Severity::kOk),
-                          Pair("TLS_HANDSHAKE_FAILED", Severity::kCritical)));
+  EXPECT_THAT(findings, ElementsAre(IsFinding("DNS_RESOLVED", Severity::kInfo),
+                                    IsFinding("PORT_REACHABLE", Severity::kOk),
+                                    IsFinding("TLS_HANDSHAKE_FAILED",
+                                              Severity::kCritical)));
   EXPECT_EQ(findings[2].browser_error, "NET::ERR_SSL_PROTOCOL_ERROR");
 }
 
@@ -120,8 +121,8 @@ TEST(CollectEndpointEvidence, UnknownNameHasNoAddress) {
   ASSERT_TRUE(evidence.ok()) << evidence.status();
   EXPECT_TRUE(evidence->dns.addresses.empty());
   EXPECT_EQ(evidence->tcp.state, ProbeState::kNotRun);
-  EXPECT_THAT(Ids(EndpointFindings(*evidence, {})),
-              ElementsAre(Pair("DNS_NO_ADDRESS", Severity::kCritical)));
+  EXPECT_THAT(EndpointFindings(*evidence, {}),
+              ElementsAre(IsFinding("DNS_NO_ADDRESS", Severity::kCritical)));
 }
 
 TEST(CollectEndpointEvidence, ExpectedAddressIsCompared) {
@@ -135,18 +136,17 @@ TEST(CollectEndpointEvidence, ExpectedAddressIsCompared) {
   ASSERT_TRUE(evidence.ok()) << evidence.status();
   EXPECT_EQ(evidence->sni, "localhost");
   std::vector<Finding> findings = EndpointFindings(*evidence, {});
-  EXPECT_THAT(Ids(findings),
-              ElementsAre(Pair("DNS_RESOLVED", Severity::kInfo),
-                          Pair("DNS_ADDRESS_MISMATCH", Severity::kHigh),
-                          Pair("PORT_REFUSED", Severity::kCritical)));
+  EXPECT_THAT(findings,
+              ElementsAre(IsFinding("DNS_RESOLVED", Severity::kInfo),
+                          IsFinding("DNS_ADDRESS_MISMATCH", Severity::kHigh),
+                          IsFinding("PORT_REFUSED", Severity::kCritical)));
   EXPECT_THAT(findings[1].evidence, HasSubstr("expected 127.0.0.2"));
 
   request.expected_address = "127.0.0.1";
   evidence = CollectEndpointEvidence(request);
   ASSERT_TRUE(evidence.ok()) << evidence.status();
-  EXPECT_EQ(
-      FindFinding(EndpointFindings(*evidence, {}), "DNS_ADDRESS_MISMATCH"),
-      nullptr);
+  EXPECT_THAT(EndpointFindings(*evidence, {}),
+              Not(Contains(HasId("DNS_ADDRESS_MISMATCH"))));
 }
 
 TEST(CollectEndpointEvidence, IpLiteralGetsNoSni) {

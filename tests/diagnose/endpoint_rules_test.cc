@@ -6,16 +6,17 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/diagnose/finding_test_util.h"
+#include "tests/diagnose/finding_matchers.h"
 
 namespace certferry::diagnose {
 namespace {
 
 using ::testing::AllOf;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using ::testing::Pair;
+using ::testing::Not;
 
 // A healthy endpoint as the probes would see it: TLS 1.2 and 1.3 only, no
 // weak class accepted, HSTS for a year, nothing stapled.
@@ -85,11 +86,11 @@ CipherClassEvidence& Class(EndpointEvidence& e, CipherClass cipher_class) {
 TEST(EndpointFindings, HealthyEndpointHasNothingAboveLow) {
   std::vector<Finding> findings =
       EndpointFindings(HealthyEvidence(), EndpointRuleOptions{});
-  EXPECT_THAT(Ids(findings),
-              ElementsAre(Pair("DNS_RESOLVED", Severity::kInfo),
-                          Pair("PORT_REACHABLE", Severity::kOk),
-                          Pair("OCSP_STAPLING_MISSING", Severity::kLow),
-                          Pair("HSTS_PRESENT", Severity::kOk)));
+  EXPECT_THAT(findings,
+              ElementsAre(IsFinding("DNS_RESOLVED", Severity::kInfo),
+                          IsFinding("PORT_REACHABLE", Severity::kOk),
+                          IsFinding("OCSP_STAPLING_MISSING", Severity::kLow),
+                          IsFinding("HSTS_PRESENT", Severity::kOk)));
   EXPECT_THAT(findings[0].evidence,
               HasSubstr("resolves to 192.0.2.10, 2001:db8::10"));
   EXPECT_THAT(findings[1].evidence,
@@ -101,13 +102,13 @@ TEST(EndpointFindings, NoAddressStopsAllLaterChecks) {
   EndpointEvidence e = HealthyEvidence();
   e.dns.addresses.clear();
   e.dns.error = "Name or service not known";
-  EXPECT_THAT(Ids(EndpointFindings(e, {})),
-              ElementsAre(Pair("DNS_NO_ADDRESS", Severity::kCritical)));
+  EXPECT_THAT(EndpointFindings(e, {}),
+              ElementsAre(IsFinding("DNS_NO_ADDRESS", Severity::kCritical)));
 
   e.dns.state = ProbeState::kTimedOut;
   std::vector<Finding> findings = EndpointFindings(e, {});
-  EXPECT_THAT(Ids(findings),
-              ElementsAre(Pair("DNS_NO_ADDRESS", Severity::kCritical)));
+  EXPECT_THAT(findings,
+              ElementsAre(IsFinding("DNS_NO_ADDRESS", Severity::kCritical)));
   EXPECT_THAT(findings[0].evidence, HasSubstr("did not answer"));
 }
 
@@ -115,41 +116,40 @@ TEST(EndpointFindings, AddressMismatchNamesBoth) {
   EndpointEvidence e = HealthyEvidence();
   e.dns.expected_address = "192.0.2.99";
   std::vector<Finding> findings = EndpointFindings(e, {});
-  const Finding* mismatch = FindFinding(findings, "DNS_ADDRESS_MISMATCH");
-  ASSERT_NE(mismatch, nullptr);
-  EXPECT_EQ(mismatch->severity, Severity::kHigh);
-  EXPECT_THAT(mismatch->evidence,
+  const Finding& mismatch = Only(findings, "DNS_ADDRESS_MISMATCH");
+  EXPECT_EQ(mismatch.severity, Severity::kHigh);
+  EXPECT_THAT(mismatch.evidence,
               AllOf(HasSubstr("192.0.2.10"), HasSubstr("expected 192.0.2.99")));
 
   e.dns.expected_address = "2001:db8::10";
-  EXPECT_EQ(FindFinding(EndpointFindings(e, {}), "DNS_ADDRESS_MISMATCH"),
-            nullptr);
+  EXPECT_THAT(EndpointFindings(e, {}),
+              Not(Contains(HasId("DNS_ADDRESS_MISMATCH"))));
 }
 
 TEST(EndpointFindings, RefusedAndDroppedConnectionsStopLaterChecks) {
   EndpointEvidence e = HealthyEvidence();
   e.tcp.outcome = TcpOutcome::kRefused;
   e.tcp.error = "Connection refused";
-  EXPECT_THAT(Ids(EndpointFindings(e, {})),
-              ElementsAre(Pair("DNS_RESOLVED", Severity::kInfo),
-                          Pair("PORT_REFUSED", Severity::kCritical)));
+  EXPECT_THAT(EndpointFindings(e, {}),
+              ElementsAre(IsFinding("DNS_RESOLVED", Severity::kInfo),
+                          IsFinding("PORT_REFUSED", Severity::kCritical)));
 
   e.tcp.outcome = TcpOutcome::kTimedOut;
   e.tcp.error.clear();
   e.tcp.elapsed = absl::Seconds(3);
   std::vector<Finding> findings = EndpointFindings(e, {});
-  EXPECT_THAT(Ids(findings),
-              ElementsAre(Pair("DNS_RESOLVED", Severity::kInfo),
-                          Pair("PORT_UNREACHABLE", Severity::kCritical)));
+  EXPECT_THAT(findings,
+              ElementsAre(IsFinding("DNS_RESOLVED", Severity::kInfo),
+                          IsFinding("PORT_UNREACHABLE", Severity::kCritical)));
   EXPECT_THAT(findings[1].evidence, HasSubstr("no answer"));
   EXPECT_EQ(findings[1].browser_error, "NET::ERR_CONNECTION_TIMED_OUT");
 
   e.tcp.outcome = TcpOutcome::kError;
   e.tcp.error = "No route to host";
   findings = EndpointFindings(e, {});
-  EXPECT_THAT(Ids(findings),
-              ElementsAre(Pair("DNS_RESOLVED", Severity::kInfo),
-                          Pair("PORT_UNREACHABLE", Severity::kCritical)));
+  EXPECT_THAT(findings,
+              ElementsAre(IsFinding("DNS_RESOLVED", Severity::kInfo),
+                          IsFinding("PORT_UNREACHABLE", Severity::kCritical)));
   EXPECT_THAT(findings[1].evidence, HasSubstr("No route to host"));
 }
 
@@ -163,17 +163,17 @@ TEST(EndpointFindings, FailedHandshakeHidesProtocolAndCipherNoise) {
   e.hsts.state = ProbeState::kFailed;
   e.hsts.detail = "handshake: refused";
   std::vector<Finding> findings = EndpointFindings(e, {});
-  EXPECT_THAT(Ids(findings),
-              ElementsAre(Pair("DNS_RESOLVED", Severity::kInfo),
-                          Pair("PORT_REACHABLE", Severity::kOk),
-                          Pair("TLS_HANDSHAKE_FAILED", Severity::kCritical)));
+  EXPECT_THAT(findings, ElementsAre(IsFinding("DNS_RESOLVED", Severity::kInfo),
+                                    IsFinding("PORT_REACHABLE", Severity::kOk),
+                                    IsFinding("TLS_HANDSHAKE_FAILED",
+                                              Severity::kCritical)));
   EXPECT_THAT(findings[2].evidence,
               AllOf(HasSubstr("192.0.2.10:443 (SNI www.example.com)"),
                     HasSubstr("wrong version number")));
 
   e.handshake.state = ProbeState::kTimedOut;
-  EXPECT_THAT(Ids(EndpointFindings(e, {})).back(),
-              Pair("TLS_HANDSHAKE_FAILED", Severity::kCritical));
+  EXPECT_THAT(EndpointFindings(e, {}).back(),
+              IsFinding("TLS_HANDSHAKE_FAILED", Severity::kCritical));
 }
 
 TEST(EndpointFindings, LegacyProtocolsEachGetAFinding) {
@@ -183,16 +183,16 @@ TEST(EndpointFindings, LegacyProtocolsEachGetAFinding) {
   Protocol(e, TlsVersion::kTls1_1).accepted = true;
   Protocol(e, TlsVersion::kTls1_3).accepted = false;
   std::vector<Finding> findings = EndpointFindings(e, {});
-  EXPECT_THAT(Ids(findings),
-              ElementsAre(Pair("DNS_RESOLVED", Severity::kInfo),
-                          Pair("PORT_REACHABLE", Severity::kOk),
-                          Pair("OCSP_STAPLING_MISSING", Severity::kLow),
-                          Pair("PROTOCOL_SSL3", Severity::kCritical),
-                          Pair("PROTOCOL_TLS1_0", Severity::kMedium),
-                          Pair("PROTOCOL_TLS1_1", Severity::kMedium),
-                          Pair("PROTOCOL_TLS1_3_MISSING", Severity::kLow),
-                          Pair("HSTS_PRESENT", Severity::kOk)));
-  EXPECT_THAT(FindFinding(findings, "PROTOCOL_TLS1_0")->evidence,
+  EXPECT_THAT(findings,
+              ElementsAre(IsFinding("DNS_RESOLVED", Severity::kInfo),
+                          IsFinding("PORT_REACHABLE", Severity::kOk),
+                          IsFinding("OCSP_STAPLING_MISSING", Severity::kLow),
+                          IsFinding("PROTOCOL_SSL3", Severity::kCritical),
+                          IsFinding("PROTOCOL_TLS1_0", Severity::kMedium),
+                          IsFinding("PROTOCOL_TLS1_1", Severity::kMedium),
+                          IsFinding("PROTOCOL_TLS1_3_MISSING", Severity::kLow),
+                          IsFinding("HSTS_PRESENT", Severity::kOk)));
+  EXPECT_THAT(Only(findings, "PROTOCOL_TLS1_0").evidence,
               HasSubstr("offering only TLSv1 was accepted"));
 }
 
@@ -203,17 +203,17 @@ TEST(EndpointFindings, NeitherModernVersionIsOneFinding) {
   Protocol(e, TlsVersion::kTls1_3).accepted = false;
   e.handshake.protocol = "TLSv1";
   std::vector<Finding> findings = EndpointFindings(e, {});
-  EXPECT_NE(FindFinding(findings, "PROTOCOL_MODERN_MISSING"), nullptr);
-  EXPECT_EQ(FindFinding(findings, "PROTOCOL_TLS1_2_MISSING"), nullptr);
-  EXPECT_EQ(FindFinding(findings, "PROTOCOL_TLS1_3_MISSING"), nullptr);
-  EXPECT_EQ(FindFinding(findings, "PROTOCOL_MODERN_MISSING")->severity,
+  EXPECT_THAT(findings, Contains(HasId("PROTOCOL_MODERN_MISSING")));
+  EXPECT_THAT(findings, Not(Contains(HasId("PROTOCOL_TLS1_2_MISSING"))));
+  EXPECT_THAT(findings, Not(Contains(HasId("PROTOCOL_TLS1_3_MISSING"))));
+  EXPECT_EQ(Only(findings, "PROTOCOL_MODERN_MISSING").severity,
             Severity::kHigh);
 
   Protocol(e, TlsVersion::kTls1_3).accepted = true;
   findings = EndpointFindings(e, {});
-  EXPECT_EQ(FindFinding(findings, "PROTOCOL_MODERN_MISSING"), nullptr);
-  ASSERT_NE(FindFinding(findings, "PROTOCOL_TLS1_2_MISSING"), nullptr);
-  EXPECT_EQ(FindFinding(findings, "PROTOCOL_TLS1_2_MISSING")->severity,
+  EXPECT_THAT(findings, Not(Contains(HasId("PROTOCOL_MODERN_MISSING"))));
+  ASSERT_THAT(findings, Contains(HasId("PROTOCOL_TLS1_2_MISSING")));
+  EXPECT_EQ(Only(findings, "PROTOCOL_TLS1_2_MISSING").severity,
             Severity::kMedium);
 }
 
@@ -226,16 +226,14 @@ TEST(EndpointFindings, UntestableVersionsAndClassesAreOneFindingEach) {
     Class(e, c).state = ProbeState::kUntestable;
   }
   std::vector<Finding> findings = EndpointFindings(e, {});
-  const Finding* protocol = FindFinding(findings, "PROTOCOL_UNTESTABLE");
-  ASSERT_NE(protocol, nullptr);
-  EXPECT_EQ(protocol->severity, Severity::kInfo);
-  EXPECT_THAT(protocol->evidence,
+  const Finding& protocol = Only(findings, "PROTOCOL_UNTESTABLE");
+  EXPECT_EQ(protocol.severity, Severity::kInfo);
+  EXPECT_THAT(protocol.evidence,
               AllOf(HasSubstr("SSLv3"), HasSubstr("OpenSSL 3.0.19")));
-  const Finding* classes = FindFinding(findings, "CIPHER_CLASS_UNTESTABLE");
-  ASSERT_NE(classes, nullptr);
-  EXPECT_EQ(classes->severity, Severity::kInfo);
-  EXPECT_THAT(classes->evidence, HasSubstr("EXPORT, RC4, 3DES"));
-  EXPECT_EQ(FindFinding(findings, "CHECK_INCOMPLETE"), nullptr);
+  const Finding& classes = Only(findings, "CIPHER_CLASS_UNTESTABLE");
+  EXPECT_EQ(classes.severity, Severity::kInfo);
+  EXPECT_THAT(classes.evidence, HasSubstr("EXPORT, RC4, 3DES"));
+  EXPECT_THAT(findings, Not(Contains(HasId("CHECK_INCOMPLETE"))));
 }
 
 TEST(EndpointFindings, WeakCipherSeverityFollowsTheClass) {
@@ -250,12 +248,11 @@ TEST(EndpointFindings, WeakCipherSeverityFollowsTheClass) {
     EndpointEvidence e = HealthyEvidence();
     Class(e, cipher_class).accepted_suites = {"SUITE-A", "SUITE-B"};
     std::vector<Finding> findings = EndpointFindings(e, {});
-    const Finding* weak = FindFinding(findings, "WEAK_CIPHER");
-    ASSERT_NE(weak, nullptr);
-    EXPECT_EQ(weak->severity, severity);
-    EXPECT_THAT(weak->evidence, AllOf(HasSubstr(CipherClassName(cipher_class)),
-                                      HasSubstr("SUITE-A, SUITE-B")));
-    EXPECT_EQ(FindFinding(findings, "CIPHER_NO_FORWARD_SECRECY"), nullptr);
+    const Finding& weak = Only(findings, "WEAK_CIPHER");
+    EXPECT_EQ(weak.severity, severity);
+    EXPECT_THAT(weak.evidence, AllOf(HasSubstr(CipherClassName(cipher_class)),
+                                     HasSubstr("SUITE-A, SUITE-B")));
+    EXPECT_THAT(findings, Not(Contains(HasId("CIPHER_NO_FORWARD_SECRECY"))));
   }
 }
 
@@ -265,12 +262,11 @@ TEST(EndpointFindings, RsaKeyExchangeIsNoForwardSecrecy) {
   rsa.accepted_suites = {"AES256-GCM-SHA384"};
   rsa.accepted_suites_truncated = true;
   std::vector<Finding> findings = EndpointFindings(e, {});
-  EXPECT_EQ(FindFinding(findings, "WEAK_CIPHER"), nullptr);
-  const Finding* fs = FindFinding(findings, "CIPHER_NO_FORWARD_SECRECY");
-  ASSERT_NE(fs, nullptr);
-  EXPECT_EQ(fs->severity, Severity::kLow);
-  EXPECT_THAT(fs->evidence, AllOf(HasSubstr("AES256-GCM-SHA384"),
-                                  HasSubstr("possibly more")));
+  EXPECT_THAT(findings, Not(Contains(HasId("WEAK_CIPHER"))));
+  const Finding& fs = Only(findings, "CIPHER_NO_FORWARD_SECRECY");
+  EXPECT_EQ(fs.severity, Severity::kLow);
+  EXPECT_THAT(fs.evidence, AllOf(HasSubstr("AES256-GCM-SHA384"),
+                                 HasSubstr("possibly more")));
 }
 
 TEST(EndpointFindings, OcspStapled) {
@@ -278,11 +274,10 @@ TEST(EndpointFindings, OcspStapled) {
   e.handshake.ocsp_stapled = true;
   e.handshake.ocsp_response_bytes = 471;
   std::vector<Finding> findings = EndpointFindings(e, {});
-  EXPECT_EQ(FindFinding(findings, "OCSP_STAPLING_MISSING"), nullptr);
-  ASSERT_NE(FindFinding(findings, "OCSP_STAPLED"), nullptr);
-  EXPECT_EQ(FindFinding(findings, "OCSP_STAPLED")->severity, Severity::kOk);
-  EXPECT_THAT(FindFinding(findings, "OCSP_STAPLED")->evidence,
-              HasSubstr("471"));
+  EXPECT_THAT(findings, Not(Contains(HasId("OCSP_STAPLING_MISSING"))));
+  ASSERT_THAT(findings, Contains(HasId("OCSP_STAPLED")));
+  EXPECT_EQ(Only(findings, "OCSP_STAPLED").severity, Severity::kOk);
+  EXPECT_THAT(Only(findings, "OCSP_STAPLED").evidence, HasSubstr("471"));
 }
 
 TEST(EndpointFindings, Hsts) {
@@ -309,7 +304,7 @@ TEST(EndpointFindings, Hsts) {
     e.hsts.header_value = c.value;
     e.hsts.max_age = c.max_age;
     std::vector<Finding> findings = EndpointFindings(e, {});
-    EXPECT_THAT(Ids(findings).back(), Pair(c.id, c.severity));
+    EXPECT_THAT(findings.back(), IsFinding(c.id, c.severity));
   }
 }
 
@@ -319,16 +314,14 @@ TEST(EndpointFindings, ServedLeafAgainstTheDeployedOne) {
   // Fingerprints compare without case or colons.
   options.expected_leaf_sha256 = "AA:" + std::string(62, 'A');
   std::vector<Finding> findings = EndpointFindings(e, options);
-  ASSERT_NE(FindFinding(findings, "SERVED_AS_DEPLOYED"), nullptr);
-  EXPECT_EQ(FindFinding(findings, "SERVED_AS_DEPLOYED")->severity,
-            Severity::kOk);
+  ASSERT_THAT(findings, Contains(HasId("SERVED_AS_DEPLOYED")));
+  EXPECT_EQ(Only(findings, "SERVED_AS_DEPLOYED").severity, Severity::kOk);
 
   options.expected_leaf_sha256 = std::string(64, 'b');
   findings = EndpointFindings(e, options);
-  const Finding* other = FindFinding(findings, "SERVED_NOT_DEPLOYED");
-  ASSERT_NE(other, nullptr);
-  EXPECT_EQ(other->severity, Severity::kHigh);
-  EXPECT_THAT(other->evidence,
+  const Finding& other = Only(findings, "SERVED_NOT_DEPLOYED");
+  EXPECT_EQ(other.severity, Severity::kHigh);
+  EXPECT_THAT(other.evidence,
               AllOf(HasSubstr("served leaf sha256 " + std::string(64, 'a')),
                     HasSubstr("CN=www.example.com"),
                     HasSubstr("not a certificate certferry knows"),
@@ -338,7 +331,7 @@ TEST(EndpointFindings, ServedLeafAgainstTheDeployedOne) {
     return sha256 == std::string(64, 'a') ? "web-prod version 2" : "";
   };
   findings = EndpointFindings(e, options);
-  EXPECT_THAT(FindFinding(findings, "SERVED_NOT_DEPLOYED")->evidence,
+  EXPECT_THAT(Only(findings, "SERVED_NOT_DEPLOYED").evidence,
               HasSubstr("known as web-prod version 2"));
 }
 
@@ -352,16 +345,15 @@ TEST(EndpointFindings, TimedOutProbesAreListedOnce) {
   e.hsts.state = ProbeState::kTimedOut;
   e.hsts.detail = "reading the response: no answer";
   std::vector<Finding> findings = EndpointFindings(e, {});
-  EXPECT_EQ(FindFinding(findings, "HSTS_MISSING"), nullptr);
-  EXPECT_EQ(FindFinding(findings, "PROTOCOL_TLS1_1"), nullptr);
-  const Finding* incomplete = FindFinding(findings, "CHECK_INCOMPLETE");
-  ASSERT_NE(incomplete, nullptr);
-  EXPECT_EQ(incomplete->severity, Severity::kInfo);
-  EXPECT_THAT(incomplete->evidence,
+  EXPECT_THAT(findings, Not(Contains(HasId("HSTS_MISSING"))));
+  EXPECT_THAT(findings, Not(Contains(HasId("PROTOCOL_TLS1_1"))));
+  const Finding& incomplete = Only(findings, "CHECK_INCOMPLETE");
+  EXPECT_EQ(incomplete.severity, Severity::kInfo);
+  EXPECT_THAT(incomplete.evidence,
               AllOf(HasSubstr("TLSv1.1 (timed out)"),
                     HasSubstr("cipher class NULL (failed: connecting"),
                     HasSubstr("HSTS (timed out"), HasSubstr("10s")));
-  EXPECT_THAT(incomplete->remedy, testing::Not(IsEmpty()));
+  EXPECT_THAT(incomplete.remedy, Not(IsEmpty()));
 }
 
 }  // namespace

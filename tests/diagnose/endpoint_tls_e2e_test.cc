@@ -18,7 +18,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pki/digest.h"
-#include "tests/diagnose/finding_test_util.h"
+#include "tests/diagnose/finding_matchers.h"
 #include "tests/support/nginx_server.h"
 #include "tests/support/test_pki.h"
 
@@ -26,9 +26,10 @@ namespace certferry::diagnose {
 namespace {
 
 using ::testing::AllOf;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using ::testing::Pair;
+using ::testing::Not;
 using ::testing::SizeIs;
 
 constexpr char kModernServer[] =
@@ -122,19 +123,19 @@ TEST_F(EndpointTlsTest, CorrectServerHasNothingAboveLow) {
   EndpointRuleOptions options;
   options.expected_leaf_sha256 = leaf_sha256;
   std::vector<Finding> findings = EndpointFindings(evidence, options);
-  EXPECT_THAT(Ids(findings),
-              ElementsAre(Pair("DNS_RESOLVED", Severity::kInfo),
-                          Pair("PORT_REACHABLE", Severity::kOk),
-                          Pair("SERVED_AS_DEPLOYED", Severity::kOk),
-                          Pair("OCSP_STAPLING_MISSING", Severity::kLow),
+  EXPECT_THAT(findings,
+              ElementsAre(IsFinding("DNS_RESOLVED", Severity::kInfo),
+                          IsFinding("PORT_REACHABLE", Severity::kOk),
+                          IsFinding("SERVED_AS_DEPLOYED", Severity::kOk),
+                          IsFinding("OCSP_STAPLING_MISSING", Severity::kLow),
                           // Debian 12's OpenSSL: no SSLv3, EXPORT, RC4 or 3DES.
-                          Pair("PROTOCOL_UNTESTABLE", Severity::kInfo),
-                          Pair("CIPHER_CLASS_UNTESTABLE", Severity::kInfo),
-                          Pair("HSTS_PRESENT", Severity::kOk)));
+                          IsFinding("PROTOCOL_UNTESTABLE", Severity::kInfo),
+                          IsFinding("CIPHER_CLASS_UNTESTABLE", Severity::kInfo),
+                          IsFinding("HSTS_PRESENT", Severity::kOk)));
   EXPECT_LE(WorstSeverity(findings), Severity::kLow);
-  EXPECT_THAT(FindFinding(findings, "PROTOCOL_UNTESTABLE")->evidence,
+  EXPECT_THAT(Only(findings, "PROTOCOL_UNTESTABLE").evidence,
               HasSubstr("SSLv3"));
-  EXPECT_THAT(FindFinding(findings, "CIPHER_CLASS_UNTESTABLE")->evidence,
+  EXPECT_THAT(Only(findings, "CIPHER_CLASS_UNTESTABLE").evidence,
               HasSubstr("EXPORT, RC4, 3DES"));
   // Everything ran well within the deadline.
   EXPECT_LT(evidence.elapsed, absl::Seconds(5));
@@ -147,14 +148,14 @@ TEST_F(EndpointTlsTest, Tls10And11AreReported) {
             "ssl_ciphers DEFAULT:@SECLEVEL=0;\n"));
   EndpointEvidence evidence = Collect();
   EXPECT_EQ(evidence.handshake.protocol, "TLSv1.2");
-  EXPECT_THAT(Ids(WithoutUntestable(EndpointFindings(evidence, {}))),
-              ElementsAre(Pair("DNS_RESOLVED", Severity::kInfo),
-                          Pair("PORT_REACHABLE", Severity::kOk),
-                          Pair("OCSP_STAPLING_MISSING", Severity::kLow),
-                          Pair("PROTOCOL_TLS1_0", Severity::kMedium),
-                          Pair("PROTOCOL_TLS1_1", Severity::kMedium),
-                          Pair("PROTOCOL_TLS1_3_MISSING", Severity::kLow),
-                          Pair("HSTS_MISSING", Severity::kLow)));
+  EXPECT_THAT(WithoutUntestable(EndpointFindings(evidence, {})),
+              ElementsAre(IsFinding("DNS_RESOLVED", Severity::kInfo),
+                          IsFinding("PORT_REACHABLE", Severity::kOk),
+                          IsFinding("OCSP_STAPLING_MISSING", Severity::kLow),
+                          IsFinding("PROTOCOL_TLS1_0", Severity::kMedium),
+                          IsFinding("PROTOCOL_TLS1_1", Severity::kMedium),
+                          IsFinding("PROTOCOL_TLS1_3_MISSING", Severity::kLow),
+                          IsFinding("HSTS_MISSING", Severity::kLow)));
 }
 
 TEST_F(EndpointTlsTest, OnlyLegacyVersionsMissModernOnes) {
@@ -164,15 +165,15 @@ TEST_F(EndpointTlsTest, OnlyLegacyVersionsMissModernOnes) {
   EXPECT_EQ(evidence.handshake.protocol, "TLSv1.1");
   std::vector<Finding> findings =
       WithoutUntestable(EndpointFindings(evidence, {}));
-  EXPECT_THAT(Ids(findings),
-              ElementsAre(Pair("DNS_RESOLVED", Severity::kInfo),
-                          Pair("PORT_REACHABLE", Severity::kOk),
-                          Pair("OCSP_STAPLING_MISSING", Severity::kLow),
-                          Pair("PROTOCOL_TLS1_0", Severity::kMedium),
-                          Pair("PROTOCOL_TLS1_1", Severity::kMedium),
-                          Pair("PROTOCOL_MODERN_MISSING", Severity::kHigh),
-                          Pair("HSTS_MISSING", Severity::kLow)));
-  EXPECT_EQ(FindFinding(findings, "PROTOCOL_MODERN_MISSING")->browser_error,
+  EXPECT_THAT(findings,
+              ElementsAre(IsFinding("DNS_RESOLVED", Severity::kInfo),
+                          IsFinding("PORT_REACHABLE", Severity::kOk),
+                          IsFinding("OCSP_STAPLING_MISSING", Severity::kLow),
+                          IsFinding("PROTOCOL_TLS1_0", Severity::kMedium),
+                          IsFinding("PROTOCOL_TLS1_1", Severity::kMedium),
+                          IsFinding("PROTOCOL_MODERN_MISSING", Severity::kHigh),
+                          IsFinding("HSTS_MISSING", Severity::kLow)));
+  EXPECT_EQ(Only(findings, "PROTOCOL_MODERN_MISSING").browser_error,
             "NET::ERR_SSL_VERSION_OR_CIPHER_MISMATCH");
 }
 
@@ -182,13 +183,14 @@ TEST_F(EndpointTlsTest, Tls13OnlyMissesTls12) {
   EndpointEvidence evidence = Collect();
   std::vector<Finding> findings =
       WithoutUntestable(EndpointFindings(evidence, {}));
-  EXPECT_THAT(Ids(findings),
-              ElementsAre(Pair("DNS_RESOLVED", Severity::kInfo),
-                          Pair("PORT_REACHABLE", Severity::kOk),
-                          Pair("OCSP_STAPLING_MISSING", Severity::kLow),
-                          Pair("PROTOCOL_TLS1_2_MISSING", Severity::kMedium),
-                          Pair("HSTS_PRESENT", Severity::kOk)));
-  EXPECT_THAT(FindFinding(findings, "PROTOCOL_TLS1_2_MISSING")->evidence,
+  EXPECT_THAT(
+      findings,
+      ElementsAre(IsFinding("DNS_RESOLVED", Severity::kInfo),
+                  IsFinding("PORT_REACHABLE", Severity::kOk),
+                  IsFinding("OCSP_STAPLING_MISSING", Severity::kLow),
+                  IsFinding("PROTOCOL_TLS1_2_MISSING", Severity::kMedium),
+                  IsFinding("HSTS_PRESENT", Severity::kOk)));
+  EXPECT_THAT(Only(findings, "PROTOCOL_TLS1_2_MISSING").evidence,
               HasSubstr("offering only TLSv1.2 was refused"));
 }
 
@@ -207,14 +209,14 @@ TEST_F(EndpointTlsTest, NullAnonymousAndRsaKeyExchangeSuitesAreReported) {
   std::vector<Finding> findings =
       WithoutUntestable(EndpointFindings(Collect(), {}));
   EXPECT_THAT(
-      Ids(findings),
-      ElementsAre(Pair("DNS_RESOLVED", Severity::kInfo),
-                  Pair("PORT_REACHABLE", Severity::kOk),
-                  Pair("OCSP_STAPLING_MISSING", Severity::kLow),
-                  Pair("WEAK_CIPHER", Severity::kCritical),  // NULL
-                  Pair("WEAK_CIPHER", Severity::kCritical),  // anonymous
-                  Pair("CIPHER_NO_FORWARD_SECRECY", Severity::kLow),
-                  Pair("HSTS_PRESENT", Severity::kOk)));
+      findings,
+      ElementsAre(IsFinding("DNS_RESOLVED", Severity::kInfo),
+                  IsFinding("PORT_REACHABLE", Severity::kOk),
+                  IsFinding("OCSP_STAPLING_MISSING", Severity::kLow),
+                  IsFinding("WEAK_CIPHER", Severity::kCritical),  // NULL
+                  IsFinding("WEAK_CIPHER", Severity::kCritical),  // anonymous
+                  IsFinding("CIPHER_NO_FORWARD_SECRECY", Severity::kLow),
+                  IsFinding("HSTS_PRESENT", Severity::kOk)));
   EXPECT_THAT(findings[3].evidence, AllOf(HasSubstr("NULL suites accepted: "),
                                           HasSubstr("NULL-SHA256")));
   EXPECT_THAT(
@@ -230,20 +232,18 @@ TEST_F(EndpointTlsTest, ShortHstsMaxAge) {
       kModernServer,
       "add_header Strict-Transport-Security \"max-age=600\" always;\n")));
   std::vector<Finding> findings = EndpointFindings(Collect(), {});
-  const Finding* hsts = FindFinding(findings, "HSTS_MAX_AGE_SHORT");
-  ASSERT_NE(hsts, nullptr);
-  EXPECT_EQ(hsts->severity, Severity::kLow);
-  EXPECT_THAT(hsts->evidence, HasSubstr("max-age=600"));
-  EXPECT_EQ(FindFinding(findings, "HSTS_PRESENT"), nullptr);
+  const Finding& hsts = Only(findings, "HSTS_MAX_AGE_SHORT");
+  EXPECT_EQ(hsts.severity, Severity::kLow);
+  EXPECT_THAT(hsts.evidence, HasSubstr("max-age=600"));
+  EXPECT_THAT(findings, Not(Contains(HasId("HSTS_PRESENT"))));
 }
 
 TEST_F(EndpointTlsTest, MissingHsts) {
   ASSERT_NO_FATAL_FAILURE(Serve(kModernServer));
   std::vector<Finding> findings = EndpointFindings(Collect(), {});
-  const Finding* hsts = FindFinding(findings, "HSTS_MISSING");
-  ASSERT_NE(hsts, nullptr);
-  EXPECT_EQ(hsts->severity, Severity::kLow);
-  EXPECT_THAT(hsts->evidence, HasSubstr("GET / answered 200"));
+  const Finding& hsts = Only(findings, "HSTS_MISSING");
+  EXPECT_EQ(hsts.severity, Severity::kLow);
+  EXPECT_THAT(hsts.evidence, HasSubstr("GET / answered 200"));
 }
 
 TEST_F(EndpointTlsTest, StapledOcspResponse) {
@@ -257,9 +257,9 @@ TEST_F(EndpointTlsTest, StapledOcspResponse) {
   EXPECT_TRUE(evidence.handshake.ocsp_stapled);
   EXPECT_EQ(evidence.handshake.ocsp_response_bytes, ocsp.size());
   std::vector<Finding> findings = EndpointFindings(evidence, {});
-  EXPECT_EQ(FindFinding(findings, "OCSP_STAPLING_MISSING"), nullptr);
-  ASSERT_NE(FindFinding(findings, "OCSP_STAPLED"), nullptr);
-  EXPECT_EQ(FindFinding(findings, "OCSP_STAPLED")->severity, Severity::kOk);
+  EXPECT_THAT(findings, Not(Contains(HasId("OCSP_STAPLING_MISSING"))));
+  ASSERT_THAT(findings, Contains(HasId("OCSP_STAPLED")));
+  EXPECT_EQ(Only(findings, "OCSP_STAPLED").severity, Severity::kOk);
 }
 
 TEST_F(EndpointTlsTest, ServedLeafIsNotTheDeployedOne) {
@@ -273,11 +273,10 @@ TEST_F(EndpointTlsTest, ServedLeafIsNotTheDeployedOne) {
     return sha256 == served_sha256 ? std::string("web version 1") : "";
   };
   std::vector<Finding> findings = EndpointFindings(Collect(), options);
-  EXPECT_EQ(FindFinding(findings, "SERVED_AS_DEPLOYED"), nullptr);
-  const Finding* served = FindFinding(findings, "SERVED_NOT_DEPLOYED");
-  ASSERT_NE(served, nullptr);
-  EXPECT_EQ(served->severity, Severity::kHigh);
-  EXPECT_THAT(served->evidence,
+  EXPECT_THAT(findings, Not(Contains(HasId("SERVED_AS_DEPLOYED"))));
+  const Finding& served = Only(findings, "SERVED_NOT_DEPLOYED");
+  EXPECT_EQ(served.severity, Severity::kHigh);
+  EXPECT_THAT(served.evidence,
               AllOf(HasSubstr("served leaf sha256 " + served_sha256),
                     HasSubstr("CN=leaf.example.com"),
                     HasSubstr("known as web version 1"),
