@@ -14,10 +14,10 @@
 #include <cerrno>
 #include <cstring>
 
-#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "pki/certificate_bundle.h"
 #include "pki/digest.h"
+#include "pki/internal/openssl_handles.h"
 
 namespace certferry::diagnose {
 namespace {
@@ -27,9 +27,6 @@ struct SslCtxDeleter {
 };
 struct SslDeleter {
   void operator()(SSL* ssl) const { SSL_free(ssl); }
-};
-struct BioDeleter {
-  void operator()(BIO* bio) const { BIO_free(bio); }
 };
 using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxDeleter>;
 using SslPtr = std::unique_ptr<SSL, SslDeleter>;
@@ -104,7 +101,7 @@ PresentedCertificate DescribePresented(X509* cert, size_t index) {
         absl::string_view(reinterpret_cast<char*>(der), der_length));
     OPENSSL_free(der);
   }
-  std::unique_ptr<BIO, BioDeleter> bio(BIO_new(BIO_s_mem()));
+  pki::internal::BioPtr bio(BIO_new(BIO_s_mem()));
   if (bio != nullptr && PEM_write_bio_X509(bio.get(), cert) == 1) {
     char* data = nullptr;
     const long length = BIO_get_mem_data(bio.get(), &data);
@@ -194,7 +191,7 @@ TlsClient::~TlsClient() = default;
 
 absl::StatusOr<TlsClient> TlsClient::Create(const TlsClientOptions& options) {
   ERR_clear_error();
-  absl::Cleanup clear_errors = [] { ERR_clear_error(); };
+  pki::internal::ErrorQueueGuard error_guard;
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->ctx.reset(SSL_CTX_new(TLS_client_method()));
@@ -254,7 +251,7 @@ absl::StatusOr<TlsSession> TlsClient::Handshake(Socket socket,
                                                 absl::Time deadline) const {
   SigpipeGuard sigpipe_guard;
   ERR_clear_error();
-  absl::Cleanup clear_errors = [] { ERR_clear_error(); };
+  pki::internal::ErrorQueueGuard error_guard;
   auto ssl = impl_->NewSsl();
   if (!ssl.ok()) return ssl.status();
   if (SSL_set_fd(ssl->get(), socket.fd()) != 1) {
