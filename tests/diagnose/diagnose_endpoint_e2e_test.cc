@@ -2,20 +2,16 @@
 // endpoint rules and the chain rules together, worst first, with what was
 // served and how long it took.
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <memory>
 #include <string>
+#include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "diagnose/diagnose.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "pki/digest.h"
 #include "tests/diagnose/finding_matchers.h"
+#include "tests/diagnose/nginx_endpoint_fixture.h"
 #include "tests/support/nginx_server.h"
 #include "tests/support/test_pki.h"
 
@@ -27,32 +23,8 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
-class DiagnoseEndpointTest : public ::testing::Test {
+class DiagnoseEndpointTest : public NginxEndpointTest {
  protected:
-  void SetUp() override {
-    std::string templ =
-        absl::StrCat(::testing::TempDir(), "diagnose-endpoint-XXXXXX");
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    dir_ = templ;
-    chain_ = testing::MakeChain({"leaf.example.com"});
-  }
-  void TearDown() override {
-    nginx_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  void Serve(const std::string& chain_pem, const std::string& directives) {
-    std::ofstream(dir_ + "/fullchain.pem") << chain_pem;
-    std::ofstream(dir_ + "/privkey.pem") << chain_.leaf.key.private_key_pem;
-    testing::NginxOptions options;
-    options.server_directives = directives;
-    auto nginx = testing::NginxServer::Create(dir_, options);
-    ASSERT_TRUE(nginx.ok()) << nginx.status();
-    nginx_ = *std::move(nginx);
-    absl::Status started = nginx_->Start();
-    ASSERT_TRUE(started.ok()) << started;
-  }
-
   // Trusts the test root only, so the result does not depend on the
   // host's store.
   EndpointDiagnosisRequest Request(int port) const {
@@ -65,10 +37,6 @@ class DiagnoseEndpointTest : public ::testing::Test {
     request.use_system_trust = false;
     return request;
   }
-
-  std::string dir_;
-  testing::TestChain chain_;
-  std::unique_ptr<testing::NginxServer> nginx_;
 };
 
 bool WorstFirst(const std::vector<Finding>& findings) {
@@ -81,8 +49,7 @@ bool WorstFirst(const std::vector<Finding>& findings) {
 TEST_F(DiagnoseEndpointTest,
        CorrectServerReportsWhatIsServedAndNothingAboveLow) {
   ASSERT_NO_FATAL_FAILURE(
-      Serve(chain_.fullchain_pem(),
-            "ssl_protocols TLSv1.2 TLSv1.3;\n"
+      Serve("ssl_protocols TLSv1.2 TLSv1.3;\n"
             "ssl_ciphers ECDHE+AESGCM:ECDHE+CHACHA20;\n"
             "add_header Strict-Transport-Security \"max-age=31536000\" "
             "always;\n"));
@@ -123,6 +90,7 @@ TEST_F(DiagnoseEndpointTest,
 TEST_F(DiagnoseEndpointTest, ChainAndEndpointFaultsTogetherWorstFirst) {
   // No intermediate, TLS 1.0 on, no HSTS, and clients use another name.
   ASSERT_NO_FATAL_FAILURE(Serve(chain_.leaf.cert_pem,
+                                chain_.leaf.key.private_key_pem,
                                 "ssl_protocols TLSv1 TLSv1.2 TLSv1.3;\n"
                                 "ssl_ciphers DEFAULT:@SECLEVEL=0;\n"));
   EndpointDiagnosisRequest request = Request(nginx_->port());

@@ -3,11 +3,6 @@
 // cipher classes, HSTS, OCSP stapling, and a leaf other than the deployed
 // one; and a correctly configured server that yields nothing above LOW.
 
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,7 +14,7 @@
 #include "gtest/gtest.h"
 #include "pki/digest.h"
 #include "tests/diagnose/finding_matchers.h"
-#include "tests/support/nginx_server.h"
+#include "tests/diagnose/nginx_endpoint_fixture.h"
 #include "tests/support/test_pki.h"
 
 namespace certferry::diagnose {
@@ -48,43 +43,8 @@ std::vector<Finding> WithoutUntestable(std::vector<Finding> findings) {
   return findings;
 }
 
-class EndpointTlsTest : public ::testing::Test {
+class EndpointTlsTest : public NginxEndpointTest {
  protected:
-  void SetUp() override {
-    std::string templ =
-        absl::StrCat(::testing::TempDir(), "endpoint-tls-XXXXXX");
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    dir_ = templ;
-    chain_ = testing::MakeChain({"leaf.example.com"});
-  }
-  void TearDown() override {
-    nginx_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  void WriteFile(const std::string& name, const std::string& contents) {
-    std::ofstream out(dir_ + "/" + name, std::ios::binary | std::ios::trunc);
-    out << contents;
-    ASSERT_TRUE(out.good()) << name;
-  }
-
-  // Serves `chain_pem` with `key_pem` under the extra `directives`.
-  void Serve(const std::string& chain_pem, const std::string& key_pem,
-             const std::string& directives) {
-    WriteFile("fullchain.pem", chain_pem);
-    WriteFile("privkey.pem", key_pem);
-    testing::NginxOptions options;
-    options.server_directives = directives;
-    auto nginx = testing::NginxServer::Create(dir_, options);
-    ASSERT_TRUE(nginx.ok()) << nginx.status();
-    nginx_ = *std::move(nginx);
-    absl::Status started = nginx_->Start();
-    ASSERT_TRUE(started.ok()) << started;
-  }
-  void Serve(const std::string& directives) {
-    Serve(chain_.fullchain_pem(), chain_.leaf.key.private_key_pem, directives);
-  }
-
   EndpointEvidence Collect() {
     EndpointProbeRequest request;
     request.host = "127.0.0.1";
@@ -95,10 +55,6 @@ class EndpointTlsTest : public ::testing::Test {
     EXPECT_TRUE(evidence.ok()) << evidence.status();
     return evidence.ok() ? *std::move(evidence) : EndpointEvidence{};
   }
-
-  std::string dir_;
-  testing::TestChain chain_;
-  std::unique_ptr<testing::NginxServer> nginx_;
 };
 
 TEST_F(EndpointTlsTest, CorrectServerHasNothingAboveLow) {
