@@ -366,6 +366,17 @@ std::vector<CatalogEntry> BuildCatalog() {
        "The private key file is readable by other users",
        "",
        {"chmod 0600 the key file (or 0640 with the server's group)."}},
+
+      // --- The diagnosis itself ---
+      {"CHECK_INCOMPLETE",
+       S::kInfo,
+       "A check did not finish, so its result is unknown",
+       "",
+       {"Run the diagnosis again with a longer deadline: a slow or busy "
+        "server, or packet loss, can make one probe miss it.",
+        "If the same check keeps failing, the server may stall or drop that "
+        "kind of handshake (e.g. old protocol versions); read its error "
+        "log."}},
   };
 }
 

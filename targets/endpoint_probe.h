@@ -9,21 +9,13 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "diagnose/evidence.h"
 #include "targets/deploy_target.h"
 
 namespace certferry::targets {
 
-// One certificate as the server presented it.
-struct ServedChainEntry {
-  std::string pem;
-  std::string sha256;   // lowercase hex of SHA-256 over the DER
-  std::string subject;  // RFC 2253; empty when parse_error is set
-  std::string issuer;   // RFC 2253; empty when parse_error is set
-  absl::Time not_after = absl::InfinitePast();  // unset with parse_error
-  // Why subject/issuer/not_after are missing (e.g. an X.509 v1
-  // certificate, which pki/ does not describe); empty normally.
-  std::string parse_error;
-};
+// One certificate as the server presented it (the diagnosis probes' type).
+using ServedChainEntry = diagnose::PresentedCertificate;
 
 struct ServedCertificate {
   std::vector<ServedChainEntry> chain;  // in the order presented, leaf first
@@ -34,9 +26,9 @@ struct ServedCertificate {
 
 // Connects to endpoint.host:endpoint.port (every resolved address in turn),
 // sends SNI when endpoint.sni is set, completes a TLS handshake without
-// verifying the peer, and returns what was served. `timeout` bounds connect
-// and handshake together (name resolution uses the system resolver and is
-// not bounded by it).
+// verifying the peer, and returns what was served. `timeout` bounds name
+// resolution, connect and handshake together (the diagnosis probes' TLS
+// client, diagnose/probe/).
 // Errors: INVALID_ARGUMENT for an empty host or a port outside 1..65535;
 // UNAVAILABLE when the name does not resolve, the connection is refused or
 // reset, or the handshake fails (with OpenSSL's reason); DEADLINE_EXCEEDED

@@ -3,6 +3,7 @@
 // Test helpers for findings: matchers on id and severity, and access to the
 // single finding of an id.
 
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,15 @@
 #include "tests/support/test_pki.h"
 
 namespace certferry::diagnose {
+
+// Failure messages name severities and findings instead of dumping bytes.
+inline void PrintTo(Severity severity, std::ostream* os) {
+  *os << SeverityName(severity);
+}
+inline void PrintTo(const Finding& finding, std::ostream* os) {
+  *os << finding.id << " " << SeverityName(finding.severity) << " ("
+      << finding.evidence << ")";
+}
 
 inline ::testing::Matcher<const Finding&> HasId(const std::string& id) {
   return ::testing::Field(&Finding::id, id);

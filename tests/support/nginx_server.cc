@@ -55,6 +55,14 @@ absl::StatusOr<int> PickFreePort() {
 
 absl::StatusOr<std::unique_ptr<NginxServer>> NginxServer::Create(
     std::string cert_directory, std::string chain_file, std::string key_file) {
+  NginxOptions options;
+  options.chain_file = std::move(chain_file);
+  options.key_file = std::move(key_file);
+  return Create(std::move(cert_directory), std::move(options));
+}
+
+absl::StatusOr<std::unique_ptr<NginxServer>> NginxServer::Create(
+    std::string cert_directory, NginxOptions options) {
   if (::access(kNginxBinary, X_OK) != 0) {
     return absl::FailedPreconditionError(
         absl::StrCat(kNginxBinary,
@@ -63,8 +71,7 @@ absl::StatusOr<std::unique_ptr<NginxServer>> NginxServer::Create(
   }
   std::unique_ptr<NginxServer> server(new NginxServer());
   server->cert_directory_ = std::move(cert_directory);
-  server->chain_file_ = std::move(chain_file);
-  server->key_file_ = std::move(key_file);
+  server->options_ = std::move(options);
   std::string templ = absl::StrCat(::testing::TempDir(), "nginx-XXXXXX");
   if (::mkdtemp(templ.data()) == nullptr) {
     return absl::InternalError(absl::StrCat("mkdtemp: ", std::strerror(errno)));
@@ -111,12 +118,16 @@ absl::Status NginxServer::WriteConfig() {
       << "  uwsgi_temp_path " << p << "/uwsgi;\n"
       << "  scgi_temp_path " << p << "/scgi;\n"
       << "  server {\n"
-      << "    listen 127.0.0.1:" << port_ << " ssl;\n"
-      << "    server_name localhost;\n"
-      << "    ssl_certificate " << cert_directory_ << "/" << chain_file_
+      << "    listen 127.0.0.1:" << port_ << (options_.tls ? " ssl" : "")
       << ";\n"
-      << "    ssl_certificate_key " << cert_directory_ << "/" << key_file_
-      << ";\n"
+      << "    server_name localhost;\n";
+  if (options_.tls) {
+    out << "    ssl_certificate " << cert_directory_ << "/"
+        << options_.chain_file << ";\n"
+        << "    ssl_certificate_key " << cert_directory_ << "/"
+        << options_.key_file << ";\n";
+  }
+  out << options_.server_directives << "\n"
       << "    location / { return 200 \"certferry test\\n\"; }\n"
       << "  }\n"
       << "}\n";

@@ -17,6 +17,18 @@ namespace certferry::testing {
 
 inline constexpr char kNginxBinary[] = "/usr/sbin/nginx";
 
+struct NginxOptions {
+  std::string chain_file = "fullchain.pem";  // in the cert directory
+  std::string key_file = "privkey.pem";
+  // false: the port speaks plain HTTP (`listen` without `ssl`, no
+  // certificate), e.g. a server misconfigured to serve HTTP on 443.
+  bool tls = true;
+  // Directives appended to the server block, e.g.
+  // "ssl_protocols TLSv1.3;\nadd_header Strict-Transport-Security "
+  // "\"max-age=600\" always;\n". The location answers GET / with 200.
+  std::string server_directives;
+};
+
 class NginxServer {
  public:
   // Makes the prefix directory and picks a free port; nothing runs yet.
@@ -24,6 +36,8 @@ class NginxServer {
   static absl::StatusOr<std::unique_ptr<NginxServer>> Create(
       std::string cert_directory, std::string chain_file = "fullchain.pem",
       std::string key_file = "privkey.pem");
+  static absl::StatusOr<std::unique_ptr<NginxServer>> Create(
+      std::string cert_directory, NginxOptions options);
   // Stops nginx (SIGTERM, then SIGKILL) and removes the prefix directory.
   ~NginxServer();
 
@@ -55,8 +69,7 @@ class NginxServer {
   std::vector<std::string> BaseArgs() const;
 
   std::string cert_directory_;
-  std::string chain_file_;
-  std::string key_file_;
+  NginxOptions options_;
   std::string prefix_;
   std::string config_path_;
   std::string error_log_path_;

@@ -4,6 +4,7 @@
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
@@ -298,6 +299,44 @@ std::string PrivateKeyDer(const std::string& private_key_pem) {
                                 nullptr, nullptr) == 1,
         "i2d_PKCS8PrivateKey_bio");
   return BioContents(bio.get());
+}
+
+std::string MakeOcspResponseDer(const TestIdentity& leaf,
+                                const TestIdentity& issuer,
+                                absl::Time next_update) {
+  X509Ptr leaf_cert = ReadCertificate(leaf.cert_pem);
+  X509Ptr issuer_cert = ReadCertificate(issuer.cert_pem);
+  PkeyPtr issuer_key = ReadPrivateKey(issuer.key.private_key_pem);
+  OCSP_CERTID* id =
+      OCSP_cert_to_id(EVP_sha1(), leaf_cert.get(), issuer_cert.get());
+  Check(id != nullptr, "OCSP_cert_to_id");
+  std::unique_ptr<OCSP_BASICRESP, decltype(&OCSP_BASICRESP_free)> basic(
+      OCSP_BASICRESP_new(), &OCSP_BASICRESP_free);
+  std::unique_ptr<ASN1_TIME, decltype(&ASN1_TIME_free)> this_update(
+      ASN1_TIME_set(nullptr, absl::ToTimeT(absl::Now() - absl::Hours(1))),
+      &ASN1_TIME_free);
+  std::unique_ptr<ASN1_TIME, decltype(&ASN1_TIME_free)> next(
+      ASN1_TIME_set(nullptr, absl::ToTimeT(next_update)), &ASN1_TIME_free);
+  Check(basic != nullptr && this_update != nullptr && next != nullptr,
+        "OCSP response allocation");
+  Check(
+      OCSP_basic_add1_status(basic.get(), id, V_OCSP_CERTSTATUS_GOOD, 0,
+                             nullptr, this_update.get(), next.get()) != nullptr,
+      "OCSP_basic_add1_status");
+  OCSP_CERTID_free(id);
+  Check(OCSP_basic_sign(basic.get(), issuer_cert.get(), issuer_key.get(),
+                        EVP_sha256(), nullptr, 0) == 1,
+        "OCSP_basic_sign");
+  std::unique_ptr<OCSP_RESPONSE, decltype(&OCSP_RESPONSE_free)> response(
+      OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, basic.get()),
+      &OCSP_RESPONSE_free);
+  Check(response != nullptr, "OCSP_response_create");
+  unsigned char* der = nullptr;
+  const int length = i2d_OCSP_RESPONSE(response.get(), &der);
+  Check(length > 0, "i2d_OCSP_RESPONSE");
+  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(length));
+  OPENSSL_free(der);
+  return out;
 }
 
 }  // namespace certferry::testing

@@ -82,4 +82,12 @@ std::string TraditionalPrivateKeyPem(const std::string& private_key_pem,
 // `key` as DER (PKCS#8 PrivateKeyInfo bytes).
 std::string PrivateKeyDer(const std::string& private_key_pem);
 
+// A DER OCSP response saying `leaf` is good, signed by its issuer's key
+// (the CA answers for itself), valid from an hour ago until `next_update`:
+// what a server staples (nginx: ssl_stapling_file).
+std::string MakeOcspResponseDer(const TestIdentity& leaf,
+                                const TestIdentity& issuer,
+                                absl::Time next_update = absl::Now() +
+                                                         absl::Hours(24));
+
 }  // namespace certferry::testing

@@ -3,8 +3,6 @@
 
 #include "targets/endpoint_probe.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,38 +12,15 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/nginx_server.h"
+#include "tests/support/silent_listener.h"
 #include "tests/support/status_matchers.h"
 
 namespace certferry::targets {
 namespace {
 
+using ::certferry::testing::SilentListener;
 using ::certferry::testing::StatusIs;
 using ::testing::HasSubstr;
-
-// A listening socket on 127.0.0.1 that never accepts: the kernel completes
-// TCP connections into the backlog, then nothing answers.
-class SilentListener {
- public:
-  SilentListener() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(address);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&address), length), 0);
-    EXPECT_EQ(::listen(fd_, 8), 0);
-    EXPECT_EQ(
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length), 0);
-    port_ = ntohs(address.sin_port);
-  }
-  ~SilentListener() { ::close(fd_); }
-  int fd() const { return fd_; }
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
 
 TEST(FetchServedCertificateTest, RefusedConnectionIsUnavailable) {
   auto port = testing::PickFreePort();
