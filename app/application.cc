@@ -89,6 +89,10 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
   app->audit_service_ =
       std::make_unique<service::AuditServiceImpl>(*app->audit_api_);
   app->audit_sealer_ = std::make_unique<storage::AuditSealer>(*app->database_);
+  app->diagnosis_api_ =
+      std::make_unique<service::DiagnosisApi>(*app->database_, *app->keys_);
+  app->diagnosis_service_ =
+      std::make_unique<service::DiagnosticsServiceImpl>(*app->diagnosis_api_);
 
   if (cfg.workers.worker_threads > 0) {
     app->runner_ = std::make_unique<workers::JobRunner>(
@@ -153,6 +157,7 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
   builder.RegisterService(app->audit_service_.get());
   builder.RegisterService(app->target_service_.get());
   builder.RegisterService(app->deployment_service_.get());
+  builder.RegisterService(app->diagnosis_service_.get());
   app->server_ = builder.BuildAndStart();
   if (app->server_ == nullptr || app->port_ == 0) {
     return absl::UnavailableError(absl::StrCat(

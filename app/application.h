@@ -27,6 +27,7 @@
 #include "service/certificate_authority_api.h"
 #include "service/certificate_service.h"
 #include "service/deployment_service.h"
+#include "service/diagnosis_service.h"
 #include "service/operation_api.h"
 #include "service/operation_service.h"
 #include "storage/audit_sealer.h"
@@ -83,6 +84,8 @@ class Application {
   std::unique_ptr<service::DeploymentServiceImpl> deployment_service_;
   std::unique_ptr<service::AuditApi> audit_api_;
   std::unique_ptr<service::AuditServiceImpl> audit_service_;
+  std::unique_ptr<service::DiagnosisApi> diagnosis_api_;
+  std::unique_ptr<service::DiagnosticsServiceImpl> diagnosis_service_;
   std::unique_ptr<storage::AuditSealer> audit_sealer_;
   std::unique_ptr<workers::JobRunner> runner_;
   std::unique_ptr<grpc::Server> server_;

@@ -48,7 +48,9 @@
 #include "certferry/v1/certificate_authority.grpc.pb.h"
 #include "certferry/v1/certificate_service.grpc.pb.h"
 #include "certferry/v1/deployment_service.grpc.pb.h"
+#include "certferry/v1/diagnosis_service.grpc.pb.h"
 #include "certferry/v1/operations.grpc.pb.h"
+#include "cli/diagnosis_report.h"
 #include "cli/duration.h"
 #include "common/ids.h"
 #include "google/protobuf/util/json_util.h"
@@ -97,6 +99,14 @@ constexpr char kUsage[] =
     "  audit list [--resource R] [--actor A] [--since 2025-01-31T00:00:00Z]\n"
     "             [--limit N]   (newest first; default 50)\n"
     "  audit verify   (exit status 1 if the log was tampered with)\n"
+    "  diagnose HOST[:PORT] [--sni S] [--expect-domain D] [--ca FILE]\n"
+    "           [--trust-builtin] [--expect-cert ID [--version N]]\n"
+    "           [--expect-target T] [--expect-address IP] [--deadline 10s]\n"
+    "           (exit status 1 if anything HIGH or CRITICAL is found)\n"
+    "  diagnose --chain FILE [--key FILE] | --cert ID [--version N] |\n"
+    "           --file-target T   [--domain D ...] [--ca FILE] "
+    "[--trust-builtin]\n"
+    "           (offline: a bundle, a stored certificate, a file target)\n"
     "  health\n"
     "  airec bind --cert ID [--version N] --target T [--validate-only\n"
     "             [-o certificate_info.xlsx]] [--no-verify] [--request-id ID]\n"
@@ -948,6 +958,126 @@ int AirecBind(const Args& args, Client& client, bool json) {
   return 0;
 }
 
+// HOST, HOST:PORT, [IPV6] or [IPV6]:PORT.
+bool SplitHostPort(const std::string& text, std::string* host, int* port) {
+  *port = 443;
+  std::string rest;
+  if (!text.empty() && text[0] == '[') {
+    const size_t close = text.find(']');
+    if (close == std::string::npos) return false;
+    *host = text.substr(1, close - 1);
+    rest = text.substr(close + 1);
+  } else if (std::count(text.begin(), text.end(), ':') > 1) {
+    *host = text;  // a bare IPv6 literal
+  } else {
+    const size_t colon = text.rfind(':');
+    *host = text.substr(0, colon);
+    if (colon != std::string::npos) rest = text.substr(colon);
+  }
+  if (rest.empty()) return !host->empty();
+  return rest[0] == ':' && absl::SimpleAtoi(rest.substr(1), port) &&
+         !host->empty();
+}
+
+int Diagnose(const Args& args, Client& client, bool json) {
+  const std::vector<std::string>& p = args.positional;
+  std::string trust, error;
+  if (args.Has("ca") && !ReadFile(args.Get("ca"), &trust, &error)) {
+    return UsageError(error);
+  }
+  int version = 0;
+  if (args.Has("version") && !absl::SimpleAtoi(args.Get("version"), &version)) {
+    return UsageError("--version: expected a number");
+  }
+  auto stub = v1::DiagnosticsService::NewStub(client.channel_);
+  v1::DiagnosisReport report;
+  std::string subject;
+  grpc::ClientContext context;
+  const bool offline =
+      args.Has("chain") || args.Has("cert") || args.Has("file-target");
+  if (offline) {
+    if (p.size() != 1) {
+      return UsageError(
+          "diagnose: give HOST[:PORT], or --chain/--cert/--file-target");
+    }
+    v1::DiagnoseBundleRequest request;
+    if (args.Has("chain")) {
+      std::string chain, key;
+      if (!ReadFile(args.Get("chain"), &chain, &error) ||
+          (args.Has("key") && !ReadFile(args.Get("key"), &key, &error))) {
+        return UsageError(error);
+      }
+      request.mutable_files()->set_chain_pem(chain);
+      request.mutable_files()->set_private_key_pem(key);
+      subject = args.Get("chain");
+    } else if (args.Has("cert")) {
+      request.mutable_certificate()->set_id(args.Get("cert"));
+      request.mutable_certificate()->set_version(version);
+      subject = absl::StrCat("certificate ", args.Get("cert"));
+    } else {
+      request.set_file_target(args.Get("file-target"));
+      subject = absl::StrCat("target ", args.Get("file-target"));
+    }
+    if (auto it = args.all.find("domain"); it != args.all.end()) {
+      for (const std::string& d : it->second) request.add_intended_domains(d);
+    }
+    request.set_trust_bundle_pem(trust);
+    request.set_trust_builtin_cas(args.Has("trust-builtin"));
+    client.Prepare(&context);
+    grpc::Status status = stub->DiagnoseBundle(&context, request, &report);
+    if (!status.ok()) return RpcError(status);
+  } else {
+    if (p.size() != 2) return UsageError("diagnose: give HOST[:PORT]");
+    v1::DiagnoseEndpointRequest request;
+    std::string host;
+    int port = 443;
+    if (absl::StrContains(p[1], "://") || absl::StrContains(p[1], "/")) {
+      return UsageError(absl::StrCat(
+          "diagnose: '", p[1],
+          "' is a URL; give the host and port only, without https:// or a "
+          "path (e.g. shop.example.com or shop.example.com:8443)"));
+    }
+    if (!SplitHostPort(p[1], &host, &port) || port < 1 || port > 65535) {
+      return UsageError(
+          "diagnose: expected HOST[:PORT], e.g. shop.example.com or "
+          "[::1]:8443");
+    }
+    request.set_host(host);
+    request.set_port(port);
+    request.set_sni(args.Get("sni"));
+    request.set_expected_domain(args.Get("expect-domain"));
+    request.set_expected_certificate_id(args.Get("expect-cert"));
+    request.set_expected_version(version);
+    request.set_expected_target(args.Get("expect-target"));
+    request.set_expected_address(args.Get("expect-address"));
+    request.set_trust_bundle_pem(trust);
+    request.set_trust_builtin_cas(args.Has("trust-builtin"));
+    absl::Duration deadline = absl::Seconds(10);
+    if (args.Has("deadline") &&
+        !certferry::cli::ParseHumanDuration(args.Get("deadline"), &deadline)) {
+      return UsageError("--deadline: expected a duration such as 10s");
+    }
+    const int64_t deadline_ms = absl::ToInt64Milliseconds(deadline);
+    request.mutable_deadline()->set_seconds(deadline_ms / 1000);
+    request.mutable_deadline()->set_nanos(
+        static_cast<int32_t>(deadline_ms % 1000) * 1000000);
+    subject = absl::StrCat(host, ":", port);
+    client.Prepare(&context);
+    // The RPC waits for the whole diagnosis.
+    context.set_deadline(std::chrono::system_clock::now() +
+                         absl::ToChronoSeconds(deadline + absl::Seconds(10)));
+    grpc::Status status = stub->DiagnoseEndpoint(&context, request, &report);
+    if (!status.ok()) return RpcError(status);
+  }
+  if (json) {
+    PrintJson(report);
+  } else {
+    std::printf("%s",
+                certferry::cli::FormatDiagnosisReport(subject, report).c_str());
+  }
+  return certferry::cli::DiagnosisExitCode(report);
+}
+
 int Rollback(const Args& args, Client& client, bool json) {
   const std::vector<std::string>& p = args.positional;
   int64_t id = 0;
@@ -1311,6 +1441,7 @@ int main(int argc, char** argv) {
   if (p[0] == "deploy") return Deploy(args, client, json);
   if (p[0] == "rollback") return Rollback(args, client, json);
   if (p[0] == "airec") return AirecBind(args, client, json);
+  if (p[0] == "diagnose") return Diagnose(args, client, json);
   if (p[0] == "deployments" && p.size() >= 2) {
     return Deployments(args, client, json);
   }

@@ -1,10 +1,13 @@
 #include "service/diagnosis_api.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/ids.h"
 #include "common/status_macros.h"
 #include "diagnose/bundle/bundle_diagnosis.h"
+#include "diagnose/diagnose.h"
 #include "issuers/certificate_authorities.h"
 #include "pki/certificate_bundle.h"
 #include "pki/names.h"
@@ -78,6 +81,148 @@ absl::StatusOr<std::string> DiagnosisApi::TrustPem(const std::string& bundle,
     }
   }
   return trust;
+}
+
+absl::StatusOr<v1::DiagnosisReport> DiagnosisApi::DiagnoseEndpoint(
+    const v1::DiagnoseEndpointRequest& r, absl::Time call_deadline) {
+  if (r.host().empty()) {
+    return absl::InvalidArgumentError(
+        "host: required, a DNS name or IP address (e.g. shop.example.com)");
+  }
+  if (r.host().size() > 253 ||
+      r.host().find_first_of(" /:@") != std::string::npos) {
+    if (!pki::IsIpAddress(r.host())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "host: '", r.host(),
+          "' is not a host name or IP address; give just the host, without "
+          "scheme, port or path (the port goes in `port`)"));
+    }
+  }
+  if (r.port() < 0 || r.port() > 65535) {
+    return absl::InvalidArgumentError("port: must be 1-65535 (0 means 443)");
+  }
+  if (!r.sni().empty()) {
+    CF_RETURN_IF_ERROR(pki::ValidateCertificateName("sni", r.sni()));
+  }
+  if (!r.expected_domain().empty()) {
+    CF_RETURN_IF_ERROR(
+        pki::ValidateCertificateName("expected_domain", r.expected_domain()));
+  }
+  if (!r.expected_address().empty() &&
+      !pki::IsIpAddress(r.expected_address())) {
+    return absl::InvalidArgumentError(
+        "expected_address: must be an IPv4 or IPv6 address");
+  }
+  absl::Duration deadline = config_.default_deadline;
+  if (r.has_deadline()) {
+    deadline = absl::Seconds(r.deadline().seconds()) +
+               absl::Nanoseconds(r.deadline().nanos());
+    if (deadline <= absl::ZeroDuration() || deadline > config_.max_deadline) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("deadline: must be positive and at most ",
+                       absl::FormatDuration(config_.max_deadline)));
+    }
+  }
+  // Leave the RPC a moment to send the report back.
+  deadline =
+      std::min(deadline, call_deadline - absl::Now() - absl::Milliseconds(200));
+  if (deadline <= absl::ZeroDuration()) {
+    return absl::DeadlineExceededError(
+        "the call's deadline leaves no time to diagnose; allow at least a "
+        "few seconds");
+  }
+
+  diagnose::EndpointDiagnosisRequest request;
+  request.endpoint.host = r.host();
+  request.endpoint.port = r.port() == 0 ? 443 : r.port();
+  request.endpoint.sni = r.sni();
+  request.endpoint.expected_address = r.expected_address();
+  request.endpoint.timeout = deadline;
+  request.expected_domain = r.expected_domain();
+  CF_ASSIGN_OR_RETURN(request.extra_trust_pem,
+                      TrustPem(r.trust_bundle_pem(), r.trust_builtin_cas()));
+
+  // What should be served: a stored version, or the target's latest
+  // successful deployment.
+  if (!r.expected_certificate_id().empty() && !r.expected_target().empty()) {
+    return absl::InvalidArgumentError(
+        "expected_certificate_id, expected_target: give one of them");
+  }
+  if (!r.expected_certificate_id().empty()) {
+    if (!IsUuid(r.expected_certificate_id())) {
+      return absl::InvalidArgumentError(
+          "expected_certificate_id: not a certificate id; use the id "
+          "ListCertificates returns (a UUID)");
+    }
+    CF_ASSIGN_OR_RETURN(model::Certificate certificate,
+                        db_.RunInTransaction<model::Certificate>(
+                            "get_certificate", [&](storage::Transaction& tx) {
+                              return storage::CertificateRepository::Get(
+                                  tx, r.expected_certificate_id(),
+                                  r.expected_version());
+                            }));
+    request.served.expected_leaf_sha256 =
+        certificate.version.sha256_fingerprint;
+  } else if (!r.expected_target().empty()) {
+    CF_RETURN_IF_ERROR(
+        ValidateResourceName("expected_target", r.expected_target()));
+    CF_ASSIGN_OR_RETURN(
+        std::string leaf,
+        db_.RunInTransaction<std::string>(
+            "latest_deployed_leaf",
+            [&](storage::Transaction& tx) -> absl::StatusOr<std::string> {
+              CF_ASSIGN_OR_RETURN(
+                  model::Target target,
+                  storage::DeploymentRepository::GetTargetByName(
+                      tx, r.expected_target()));
+              return storage::DeploymentRepository::LatestServedLeaf(tx,
+                                                                     target.id);
+            }));
+    if (leaf.empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("expected_target: target '", r.expected_target(),
+                       "' has no successful deployment to compare with"));
+    }
+    request.served.expected_leaf_sha256 = leaf;
+  }
+  request.served.name_certificate = [this](const std::string& sha256) {
+    absl::StatusOr<std::optional<std::pair<std::string, int>>> known =
+        db_.RunInTransaction<std::optional<std::pair<std::string, int>>>(
+            "find_version_by_fingerprint", [&](storage::Transaction& tx) {
+              return storage::DeploymentRepository::FindVersionByFingerprint(
+                  tx, sha256);
+            });
+    if (!known.ok() || !known->has_value()) return std::string();
+    return absl::StrCat("certificate ", (*known)->first, " version ",
+                        (*known)->second);
+  };
+
+  CF_ASSIGN_OR_RETURN(diagnose::DiagnosisReport diagnosed,
+                      diagnose::DiagnoseEndpoint(request));
+  v1::DiagnosisReport report;
+  for (const diagnose::Finding& f : diagnosed.findings) {
+    *report.add_findings() = ToProto(f);
+  }
+  report.set_worst(ToProto(diagnosed.worst));
+  for (const diagnose::PresentedCertificate& c : diagnosed.chain) {
+    v1::ChainCertificate* entry = report.add_chain();
+    entry->set_subject(c.subject);
+    entry->set_issuer(c.issuer);
+    entry->set_sha256(c.sha256);
+    if (c.parse_error.empty()) {
+      ToProto(c.not_before, entry->mutable_not_before());
+      ToProto(c.not_after, entry->mutable_not_after());
+    }
+    for (const std::string& name : c.dns_names) entry->add_dns_names(name);
+  }
+  report.set_protocol(diagnosed.protocol);
+  report.set_cipher(diagnosed.cipher);
+  for (const std::string& a : diagnosed.addresses) report.add_addresses(a);
+  const int64_t elapsed_ms = absl::ToInt64Milliseconds(diagnosed.timings.total);
+  report.mutable_elapsed()->set_seconds(elapsed_ms / 1000);
+  report.mutable_elapsed()->set_nanos(static_cast<int32_t>(elapsed_ms % 1000) *
+                                      1000000);
+  return report;
 }
 
 absl::StatusOr<v1::DiagnosisReport> DiagnosisApi::DiagnoseBundle(

@@ -225,6 +225,14 @@ absl::Status DeploymentRepository::SetUndoRecord(Transaction& tx,
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> DeploymentRepository::LatestServedLeaf(
+    Transaction& tx, const std::string& target_id) {
+  const pqxx::result rows =
+      tx.pqxx().exec_prepared(queries::kLatestServedLeaf.name, target_id);
+  if (rows.empty()) return std::string();
+  return rows[0][0].as<std::string>();
+}
+
 absl::Status DeploymentRepository::SetFindings(
     Transaction& tx, int64_t deployment_id, const std::string& findings_json) {
   tx.pqxx().exec_prepared0(queries::kSetFindings.name, deployment_id,

@@ -101,6 +101,11 @@ class DeploymentRepository {
   static absl::Status SetUndoRecord(Transaction& tx, int64_t deployment_id,
                                     const std::string& record);
 
+  // The leaf SHA-256 the target should serve: that of its latest finished
+  // successful deployment; "" when it has none.
+  static absl::StatusOr<std::string> LatestServedLeaf(
+      Transaction& tx, const std::string& target_id);
+
   // The diagnosis of what the verifying handshake saw (a JSON array of
   // findings, diagnose/finding_json.h).
   static absl::Status SetFindings(Transaction& tx, int64_t deployment_id,

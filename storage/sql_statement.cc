@@ -64,6 +64,7 @@ const std::vector<SqlStatement>& AllSqlStatements() {
       queries::kFindVersionByFingerprint,
       queries::kSetUndoRecord,
       queries::kSetFindings,
+      queries::kLatestServedLeaf,
       queries::kQueueAuditEvents,
       queries::kLockAuditChainHead,
       queries::kTakeAuditOutbox,

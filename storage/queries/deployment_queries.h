@@ -150,6 +150,13 @@ WHERE id = $1)sql"};
 inline constexpr SqlStatement kSetUndoRecord{"set_undo_record", R"sql(
 UPDATE deployments SET undo_record = $2, updated_at = now() WHERE id = $1)sql"};
 
+// What the target should serve now: the leaf of its most recently
+// finished successful deployment (a rollback's leaf is what it restored).
+inline constexpr SqlStatement kLatestServedLeaf{"latest_served_leaf", R"sql(
+SELECT leaf_sha256 FROM deployments
+WHERE target_id = $1 AND state = 'succeeded' AND NOT contents_empty
+ORDER BY finished_at DESC, id DESC LIMIT 1)sql"};
+
 inline constexpr SqlStatement kSetFindings{"set_deployment_findings", R"sql(
 UPDATE deployments SET findings = $2::jsonb, updated_at = now()
 WHERE id = $1)sql"};

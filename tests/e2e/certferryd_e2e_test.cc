@@ -6,6 +6,7 @@
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
 
+#include <filesystem>
 #include <fstream>
 #include <regex>
 
@@ -22,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "pki/digest.h"
 #include "tests/support/daemon.h"
+#include "tests/support/nginx_server.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/test_database.h"
@@ -351,6 +353,58 @@ TEST_F(CertferrydTest, CliImportsGetsAndListsCertificates) {
   ASSERT_THAT(bad, IsOk());
   EXPECT_EQ(bad->exit_code, 1);
   EXPECT_THAT(bad->output, HasSubstr("INVALID_ARGUMENT: id:"));
+}
+
+// The support ticket "works in Chrome, fails on Android": nginx serves the
+// leaf without its intermediate. `certferry diagnose` names it, says what
+// browsers show and how to fix it, and exits 1; --json carries the same.
+TEST_F(CertferrydTest, CliDiagnosesAnEndpointMissingItsIntermediate) {
+  const std::string dir = TempPath("diagnose-nginx");
+  std::filesystem::create_directories(dir);
+  testing::TestChain chain = testing::MakeChain({"shop.example.com"});
+  WriteFile(dir + "/fullchain.pem", chain.leaf.cert_pem);  // no intermediate
+  WriteFile(dir + "/privkey.pem", chain.leaf.key.private_key_pem);
+  auto nginx = testing::NginxServer::Create(dir);
+  ASSERT_THAT(nginx, IsOk());
+  ASSERT_THAT((*nginx)->Start(), IsOk());
+  const std::string ca = TempPath("diagnose-root.pem");
+  WriteFile(ca, chain.root.cert_pem);
+  const std::string endpoint = absl::StrCat("127.0.0.1:", (*nginx)->port());
+
+  auto text = testing::RunProgram({CERTFERRY_CLI_PATH, "--server",
+                                   daemon_->address(), "diagnose", endpoint,
+                                   "--sni", "shop.example.com", "--ca", ca});
+  ASSERT_THAT(text, IsOk());
+  EXPECT_EQ(text->exit_code, 1) << text->output;
+  EXPECT_THAT(text->output, HasSubstr("worst HIGH"));
+  EXPECT_THAT(text->output, HasSubstr("[CHAIN_INCOMPLETE]"));
+  EXPECT_THAT(text->output,
+              HasSubstr("browsers show: NET::ERR_CERT_AUTHORITY_INVALID"));
+  EXPECT_THAT(text->output, HasSubstr("[HOSTNAME_MATCH]"));
+
+  auto json = testing::RunProgram(
+      {CERTFERRY_CLI_PATH, "--server", daemon_->address(), "--json", "diagnose",
+       endpoint, "--sni", "shop.example.com", "--ca", ca, "--expect-domain",
+       "www.example.org"});
+  ASSERT_THAT(json, IsOk());
+  EXPECT_EQ(json->exit_code, 1) << json->output;
+  EXPECT_THAT(json->output, HasSubstr("\"id\": \"HOSTNAME_MISMATCH\""));
+  EXPECT_THAT(json->output, HasSubstr("\"worst\": \"SEVERITY_CRITICAL\""));
+
+  // Offline: the same files as a bundle, and a bad argument.
+  auto bundle = testing::RunProgram(
+      {CERTFERRY_CLI_PATH, "--server", daemon_->address(), "diagnose",
+       "--chain", dir + "/fullchain.pem", "--key", dir + "/privkey.pem",
+       "--domain", "shop.example.com", "--ca", ca});
+  ASSERT_THAT(bundle, IsOk());
+  EXPECT_THAT(bundle->output, HasSubstr("[CHAIN_INCOMPLETE]"));
+  EXPECT_THAT(bundle->output, ::testing::Not(HasSubstr("KEY_MISMATCH")));
+  auto bad =
+      testing::RunProgram({CERTFERRY_CLI_PATH, "--server", daemon_->address(),
+                           "diagnose", "https://shop.example.com/"});
+  ASSERT_THAT(bad, IsOk());
+  EXPECT_EQ(bad->exit_code, 2);
+  EXPECT_THAT(bad->output, HasSubstr("without https://"));
 }
 
 TEST_F(CertferrydTest, AuditLogNamesTheCallerAndVerifiesFromTheCli) {
