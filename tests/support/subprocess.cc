@@ -57,6 +57,14 @@ absl::StatusOr<Subprocess> Subprocess::Start(
     dup2(fd, STDOUT_FILENO);
     dup2(fd, STDERR_FILENO);
     ::close(fd);
+    // Nothing is ever typed into a child: a program that reads its input
+    // (openssl s_client) sees end-of-file instead of waiting on the
+    // runner's terminal.
+    const int null_fd = ::open("/dev/null", O_RDONLY);
+    if (null_fd >= 0) {
+      dup2(null_fd, STDIN_FILENO);
+      ::close(null_fd);
+    }
     execve(c_argv[0], c_argv.data(), c_env.data());
     _exit(127);
   }
