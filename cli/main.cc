@@ -436,6 +436,14 @@ void PrintDeployment(const v1::Deployment& d) {
   if (!d.evidence().empty()) {
     std::printf("evidence:      %s\n", d.evidence().c_str());
   }
+  // The verifying handshake's diagnosis, worst first; anything above OK
+  // with its title (the whole finding is in --json and `certferry diagnose`).
+  for (const v1::Finding& f : d.findings()) {
+    if (f.severity() <= v1::SEVERITY_OK) continue;
+    std::printf("finding:       %s %s: %s\n",
+                v1::Severity_Name(f.severity()).substr(9).c_str(),
+                f.id().c_str(), f.title().c_str());
+  }
 }
 
 const char* StateName(v1::OperationState state) {
