@@ -17,9 +17,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/command_runner.h"
 #include "common/status_macros.h"
 #include "pki/certificate_bundle.h"
-#include "targets/command_runner.h"
 
 namespace certferry::targets {
 namespace {

@@ -1,4 +1,4 @@
-#include "targets/command_runner.h"
+#include "common/command_runner.h"
 
 #include <signal.h>
 
@@ -9,7 +9,7 @@
 #include "gtest/gtest.h"
 #include "tests/support/status_matchers.h"
 
-namespace certferry::targets {
+namespace certferry {
 namespace {
 
 using ::certferry::testing::IsOk;
@@ -79,4 +79,4 @@ TEST(RunCommandTest, MissingProgramIsNotFound) {
 }
 
 }  // namespace
-}  // namespace certferry::targets
+}  // namespace certferry

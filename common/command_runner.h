@@ -1,7 +1,7 @@
 #pragma once
 
-// Runs a configured command (a reload or check command of a target) without
-// a shell, with a deadline and bounded output capture.
+// Runs a configured command (a target's reload or check command, a DNS-01
+// hook) without a shell, with a deadline and bounded output capture.
 
 #include <string>
 #include <vector>
@@ -9,7 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
-namespace certferry::targets {
+namespace certferry {
 
 // How a command ended. Exactly one of exited / signaled / timed_out is true.
 struct CommandResult {
@@ -44,4 +44,4 @@ absl::StatusOr<std::string> ResolveExecutable(const std::string& program);
 absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
                                          absl::Duration timeout);
 
-}  // namespace certferry::targets
+}  // namespace certferry

@@ -1,4 +1,4 @@
-#include "targets/command_runner.h"
+#include "common/command_runner.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -20,7 +20,7 @@
 
 extern char** environ;
 
-namespace certferry::targets {
+namespace certferry {
 namespace {
 
 bool IsExecutableFile(const std::string& path) {
@@ -197,4 +197,4 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
   return result;
 }
 
-}  // namespace certferry::targets
+}  // namespace certferry
