@@ -196,6 +196,9 @@ absl::StatusOr<HttpResponse> CurlHttpClient::Send(const HttpRequest& request,
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &exchange);
   if (request.method == "GET") {
     curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  } else if (request.method == "HEAD") {
+    // NOBODY, not a custom method: curl must not wait for a body.
+    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
   } else {
     if (request.method != "POST") {
       curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());

@@ -19,6 +19,7 @@
 namespace certferry::cloud {
 
 struct HttpRequest {
+  // GET, HEAD (no response body is read), or a method that sends `body`.
   std::string method = "GET";
   std::string url;  // http:// or https://
   std::vector<std::pair<std::string, std::string>> headers;

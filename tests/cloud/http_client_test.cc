@@ -87,6 +87,26 @@ TEST(CurlHttpClient, ReturnsStatusHeadersAndBodyAndSendsBody) {
   EXPECT_EQ(seen_header, "hello");
 }
 
+TEST(CurlHttpClient, HeadReturnsHeadersWithoutWaitingForABody) {
+  std::string seen_method;
+  LocalHttpServer server(
+      [&](const httplib::Request& req, httplib::Response& res) {
+        seen_method = req.method;
+        res.set_header("Replay-Nonce", "abc");
+        res.set_content("body a HEAD must not read", "text/plain");
+      });
+  CurlHttpClient client;
+  HttpRequest request = Get(server.url() + "/nonce");
+  request.method = "HEAD";
+  absl::StatusOr<HttpResponse> response =
+      client.Send(request, absl::Seconds(10));
+  ASSERT_THAT(response, IsOk());
+  EXPECT_EQ(seen_method, "HEAD");
+  EXPECT_EQ(response->status_code, 200);
+  EXPECT_EQ(response->Header("replay-nonce"), "abc");
+  EXPECT_EQ(response->body, "");
+}
+
 TEST(CurlHttpClient, ReusesTheConnectionForSequentialRequests) {
   absl::Mutex mu;
   std::vector<int> client_ports;
