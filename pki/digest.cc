@@ -6,12 +6,15 @@
 
 namespace certferry::pki {
 
-std::string Sha256Hex(absl::string_view data) {
+std::string Sha256(absl::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), length));
+  return std::string(reinterpret_cast<const char*>(digest), length);
+}
+
+std::string Sha256Hex(absl::string_view data) {
+  return absl::BytesToHexString(Sha256(data));
 }
 
 }  // namespace certferry::pki
