@@ -39,21 +39,8 @@ absl::Status OpensslFailed(absl::string_view step) {
 
 absl::StatusOr<std::string> CreateCsrDer(
     const PrivateKey& key, const std::vector<std::string>& dns_names) {
-  if (dns_names.empty()) {
-    return absl::InvalidArgumentError(
-        "dns_names: empty; a certificate needs at least one name");
-  }
-  std::vector<std::string> names;
-  for (size_t i = 0; i < dns_names.size(); ++i) {
-    const std::string field = absl::StrCat("dns_names[", i, "]");
-    CF_RETURN_IF_ERROR(ValidateCertificateName(field, dns_names[i]));
-    if (IsIpAddress(dns_names[i])) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, ": '", dns_names[i],
-                       "' is an IP address; give DNS names only"));
-    }
-    names.push_back(NormalizeCertificateName(dns_names[i]));
-  }
+  CF_ASSIGN_OR_RETURN(const std::vector<std::string> names,
+                      NormalizeDnsNames("dns_names", dns_names));
 
   ErrorQueueGuard guard;
   X509ReqPtr request(X509_REQ_new());

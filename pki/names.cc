@@ -87,6 +87,30 @@ std::string NormalizeCertificateName(absl::string_view name) {
   return absl::AsciiStrToLower(name);
 }
 
+absl::StatusOr<std::vector<std::string>> NormalizeDnsNames(
+    absl::string_view field, const std::vector<std::string>& names) {
+  if (names.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": empty; give at least one DNS name"));
+  }
+  std::vector<std::string> normalized;
+  std::set<std::string> seen;
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string entry = absl::StrCat(field, "[", i, "]");
+    if (absl::Status valid = ValidateCertificateName(entry, names[i]);
+        !valid.ok()) {
+      return valid;
+    }
+    if (IsIpAddress(names[i])) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          entry, ": '", names[i], "' is an IP address; give DNS names only"));
+    }
+    std::string name = NormalizeCertificateName(names[i]);
+    if (seen.insert(name).second) normalized.push_back(std::move(name));
+  }
+  return normalized;
+}
+
 absl::StatusOr<std::vector<std::string>> ParseSanDomains(
     absl::string_view content) {
   std::vector<std::string> names;

@@ -28,6 +28,12 @@ absl::Status ValidateCertificateName(absl::string_view field,
 // Lowercases a name (IP addresses are returned as given).
 std::string NormalizeCertificateName(absl::string_view name);
 
+// Checks DNS names (no IP addresses) as ValidateCertificateName does and
+// returns them lowercased, duplicates dropped, in order. INVALID_ARGUMENT
+// naming "<field>[i]" for a bad entry or "<field>" for an empty list.
+absl::StatusOr<std::vector<std::string>> NormalizeDnsNames(
+    absl::string_view field, const std::vector<std::string>& names);
+
 // Parses the content of a san_domains file: one name per line; leading and
 // trailing whitespace trimmed; blank lines and lines starting with '#'
 // ignored (also text after " #"); names lowercased; duplicates dropped

@@ -87,29 +87,6 @@ absl::Status FailureStatus(absl::string_view what, const Json& object) {
                    " and the CA gave no reason"));
 }
 
-absl::StatusOr<std::vector<std::string>> NormalizeNames(
-    const std::vector<std::string>& dns_names) {
-  if (dns_names.empty()) {
-    return absl::InvalidArgumentError(
-        "dns_names: empty; an order needs at least one DNS name");
-  }
-  std::vector<std::string> names;
-  for (size_t i = 0; i < dns_names.size(); ++i) {
-    const std::string field = absl::StrCat("dns_names[", i, "]");
-    CF_RETURN_IF_ERROR(pki::ValidateCertificateName(field, dns_names[i]));
-    if (pki::IsIpAddress(dns_names[i])) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, ": '", dns_names[i],
-                       "' is an IP address; ACME orders here take DNS names"));
-    }
-    std::string name = pki::NormalizeCertificateName(dns_names[i]);
-    if (std::find(names.begin(), names.end(), name) == names.end()) {
-      names.push_back(std::move(name));
-    }
-  }
-  return names;
-}
-
 }  // namespace
 
 // One Issue call: the order's URLs, its deadline, and the challenges
@@ -604,7 +581,7 @@ absl::StatusOr<AcmeAccount> AcmeClient::FindAccount() {
 
 absl::StatusOr<AcmeIssued> AcmeClient::Issue(const AcmeOrderRequest& request) {
   CF_ASSIGN_OR_RETURN(std::vector<std::string> names,
-                      NormalizeNames(request.dns_names));
+                      pki::NormalizeDnsNames("dns_names", request.dns_names));
   if (request.timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("timeout: must be positive");
   }

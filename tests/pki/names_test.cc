@@ -129,6 +129,22 @@ TEST(NormalizeCertificateName, ReturnsIpAddressesAsGiven) {
   EXPECT_EQ(NormalizeCertificateName("2001:DB8::1"), "2001:DB8::1");
 }
 
+TEST(NormalizeDnsNames, LowercasesAndDropsDuplicatesInOrder) {
+  EXPECT_THAT(NormalizeDnsNames("dns_names", {"B.example.com", "*.Example.com",
+                                              "b.example.com"}),
+              IsOkAndHolds(ElementsAre("b.example.com", "*.example.com")));
+}
+
+TEST(NormalizeDnsNames, NamesTheBadEntryOrTheEmptyList) {
+  EXPECT_THAT(NormalizeDnsNames("dns_names", {}),
+              StatusIs(kInvalid, StartsWith("dns_names: empty")));
+  EXPECT_THAT(NormalizeDnsNames("dns_names", {"ok.example.com", "a..b"}),
+              StatusIs(kInvalid, StartsWith("dns_names[1]: ")));
+  EXPECT_THAT(NormalizeDnsNames("dns_names", {"192.0.2.1"}),
+              StatusIs(kInvalid, AllOf(StartsWith("dns_names[0]: "),
+                                       HasSubstr("IP address"))));
+}
+
 TEST(ParseSanDomains, TrimsSkipsCommentsFoldsCaseAndDropsDuplicates) {
   const std::string content =
       "# names for the shop\n"

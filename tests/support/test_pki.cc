@@ -2,6 +2,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ocsp.h>
@@ -337,6 +338,33 @@ std::string MakeOcspResponseDer(const TestIdentity& leaf,
   std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(length));
   OPENSSL_free(der);
   return out;
+}
+
+bool VerifyEs256(const std::string& private_key_pem, const std::string& data,
+                 const std::string& signature) {
+  if (signature.size() != 64) return false;
+  PkeyPtr key = ReadPrivateKey(private_key_pem);
+  // OpenSSL verifies DER (SEQUENCE of r, s); JWS carries them raw.
+  ECDSA_SIG* sig = ECDSA_SIG_new();
+  const auto* bytes = reinterpret_cast<const unsigned char*>(signature.data());
+  Check(ECDSA_SIG_set0(sig, BN_bin2bn(bytes, 32, nullptr),
+                       BN_bin2bn(bytes + 32, 32, nullptr)) == 1,
+        "ECDSA_SIG_set0");
+  unsigned char* der = nullptr;
+  const int der_length = i2d_ECDSA_SIG(sig, &der);
+  ECDSA_SIG_free(sig);
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
+                                                              EVP_MD_CTX_free);
+  const bool ok =
+      der_length > 0 &&
+      EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr,
+                           key.get()) == 1 &&
+      EVP_DigestVerify(ctx.get(), der, static_cast<size_t>(der_length),
+                       reinterpret_cast<const unsigned char*>(data.data()),
+                       data.size()) == 1;
+  OPENSSL_free(der);
+  ERR_clear_error();
+  return ok;
 }
 
 }  // namespace certferry::testing

@@ -90,4 +90,10 @@ std::string MakeOcspResponseDer(const TestIdentity& leaf,
                                 absl::Time next_update = absl::Now() +
                                                          absl::Hours(24));
 
+// True when `signature` is a JWS ES256 signature (r || s, 32 bytes each;
+// RFC 7518 §3.4) of `data` by the private key in `private_key_pem`, checked
+// with OpenSSL's own ECDSA verifier.
+bool VerifyEs256(const std::string& private_key_pem, const std::string& data,
+                 const std::string& signature);
+
 }  // namespace certferry::testing

@@ -6,7 +6,6 @@
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
-#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
@@ -20,6 +19,7 @@
 #include "nlohmann/json.hpp"
 #include "pki/key_generation.h"
 #include "tests/support/status_matchers.h"
+#include "tests/support/test_pki.h"
 
 namespace certferry::issuers::acme {
 namespace {
@@ -57,27 +57,6 @@ std::string Sha256(const std::string& data) {
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
          digest);
   return std::string(reinterpret_cast<const char*>(digest), sizeof(digest));
-}
-
-bool VerifiesEs256(EVP_PKEY* key, const std::string& input,
-                   const std::string& raw) {
-  if (raw.size() != 64) return false;
-  ECDSA_SIG* sig = ECDSA_SIG_new();
-  const auto* bytes = reinterpret_cast<const unsigned char*>(raw.data());
-  ECDSA_SIG_set0(sig, BN_bin2bn(bytes, 32, nullptr),
-                 BN_bin2bn(bytes + 32, 32, nullptr));
-  unsigned char* der = nullptr;
-  const int der_length = i2d_ECDSA_SIG(sig, &der);
-  ECDSA_SIG_free(sig);
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  const bool ok =
-      EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, key) == 1 &&
-      EVP_DigestVerify(ctx, der, der_length,
-                       reinterpret_cast<const unsigned char*>(input.data()),
-                       input.size()) == 1;
-  EVP_MD_CTX_free(ctx);
-  OPENSSL_free(der);
-  return ok;
 }
 
 class JwsTest : public ::testing::Test {
@@ -141,10 +120,10 @@ TEST_F(JwsTest, NewAccountStyleJwsCarriesTheJwkAndVerifies) {
   EXPECT_FALSE(header.contains("kid"));
   EXPECT_EQ(header["jwk"].dump(), PublicJwk(*key_));
   EXPECT_EQ(Unbase64Url(jws["payload"]), R"({"termsOfServiceAgreed":true})");
-  EXPECT_TRUE(VerifiesEs256(openssl_key_.get(),
-                            jws["protected"].get<std::string>() + "." +
-                                jws["payload"].get<std::string>(),
-                            Unbase64Url(jws["signature"])));
+  EXPECT_TRUE(testing::VerifyEs256(pem_,
+                                   jws["protected"].get<std::string>() + "." +
+                                       jws["payload"].get<std::string>(),
+                                   Unbase64Url(jws["signature"])));
   EXPECT_THAT(*body, Not(HasSubstr("=")));
 }
 
@@ -160,9 +139,9 @@ TEST_F(JwsTest, PostAsGetUsesKidAndAnEmptyPayload) {
   EXPECT_EQ(header["kid"], "https://ca/acct/7");
   EXPECT_FALSE(header.contains("jwk"));
   EXPECT_EQ(jws["payload"], "");
-  EXPECT_TRUE(VerifiesEs256(openssl_key_.get(),
-                            jws["protected"].get<std::string>() + ".",
-                            Unbase64Url(jws["signature"])));
+  EXPECT_TRUE(testing::VerifyEs256(pem_,
+                                   jws["protected"].get<std::string>() + ".",
+                                   Unbase64Url(jws["signature"])));
 }
 
 }  // namespace
