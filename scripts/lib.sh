@@ -12,6 +12,8 @@ CERTFERRY_PACKAGES=(
   libgtest-dev libgmock-dev postgresql postgresql-client nlohmann-json3-dev
   libgoogle-perftools-dev nginx libxlsxwriter-dev libzip-dev libxml2-dev
   libcpp-httplib-dev libcurl4-openssl-dev
+  # The ACME tests' CA (pebble, pebble-challtestsrv) and their dns-01 hook.
+  pebble curl
 )
 
 log() { printf '==> %s\n' "$*" >&2; }
