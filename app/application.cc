@@ -60,6 +60,10 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
 
   app->authorities_ = std::make_unique<issuers::CertificateAuthorities>(
       *app->database_, *app->keys_, app->clock_);
+  app->crl_publisher_ = std::make_unique<issuers::CrlPublisher>(
+      *app->database_, *app->authorities_, app->clock_);
+  app->revocation_api_ = std::make_unique<service::RevocationApi>(
+      *app->database_, *app->authorities_, *app->crl_publisher_, app->clock_);
   if (!cfg.bootstrap_ca_name.empty()) {
     CF_RETURN_IF_ERROR(app->BootstrapDefaultCa());
   }
@@ -71,8 +75,8 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
       *app->operation_api_, *app->job_notifier_, cfg.certificates);
   app->authority_api_ = std::make_unique<service::CertificateAuthorityApi>(
       *app->database_, *app->authorities_);
-  app->certificate_service_ =
-      std::make_unique<service::CertificateServiceImpl>(*app->certificate_api_);
+  app->certificate_service_ = std::make_unique<service::CertificateServiceImpl>(
+      *app->certificate_api_, *app->revocation_api_);
   app->operation_service_ =
       std::make_unique<service::OperationServiceImpl>(*app->operation_api_);
   app->authority_service_ =

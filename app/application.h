@@ -20,6 +20,7 @@
 #include "cloud/rpc_client.h"
 #include "common/clock.h"
 #include "issuers/certificate_authorities.h"
+#include "issuers/crl_publisher.h"
 #include "pki/key_envelope.h"
 #include "service/audit_api.h"
 #include "service/audit_service.h"
@@ -30,6 +31,7 @@
 #include "service/diagnosis_service.h"
 #include "service/operation_api.h"
 #include "service/operation_service.h"
+#include "service/revocation_api.h"
 #include "storage/audit_sealer.h"
 #include "storage/database.h"
 #include "workers/job_runner.h"
@@ -71,6 +73,8 @@ class Application {
   std::unique_ptr<storage::Database> database_;
   std::unique_ptr<pki::KeyRing> keys_;
   std::unique_ptr<issuers::CertificateAuthorities> authorities_;
+  std::unique_ptr<issuers::CrlPublisher> crl_publisher_;
+  std::unique_ptr<service::RevocationApi> revocation_api_;
   std::unique_ptr<storage::JobNotifier> job_notifier_;
   std::unique_ptr<service::OperationApi> operation_api_;
   std::unique_ptr<service::CertificateApi> certificate_api_;
