@@ -1,8 +1,9 @@
 // RevokeCertificate and the CRLs against a real PostgreSQL, through the
 // service layer as certferryd wires it (tests/support/service_stack.h):
 // revocation with the CRL in the same transaction, request_id replays, the
-// audit event, refusals (imported certificates, reasons, repeats) and the
-// scheduled refresh. The CRLs are checked with OpenSSL.
+// audit event, refusals (imported certificates, reasons, repeats), deploys
+// and rollbacks of revoked versions refused, and the scheduled refresh. The
+// CRLs are checked with OpenSSL.
 
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
@@ -10,6 +11,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <set>
@@ -18,9 +20,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/audit_repository.h"
+#include "storage/deployment_repository.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/service_stack.h"
 #include "tests/support/status_matchers.h"
@@ -159,6 +163,19 @@ class RevocationApiTest : public ::testing::Test {
     auto value = testing::QueryScalar(stack_->dsn(), sql);
     EXPECT_THAT(value, IsOk());
     return value.ok() ? std::stoi(*value) : -1;
+  }
+
+  std::string CreateTarget(const std::string& name, const std::string& domain) {
+    v1::CreateTargetRequest request;
+    v1::Target* t = request.mutable_target();
+    t->set_name(name);
+    t->set_kind("file");
+    t->mutable_file()->set_directory("/tmp/certferry-targets/" + name);
+    t->mutable_file()->add_reload_command("/bin/true");
+    t->add_domains(domain);
+    auto created = stack_->targets().CreateTarget(request);
+    EXPECT_THAT(created, IsOk());
+    return created.ok() ? created->id() : "";
   }
 
   std::unique_ptr<ServiceStack> stack_;
@@ -338,6 +355,77 @@ TEST_F(RevocationApiTest, RefusesBadInputNamingTheField) {
   EXPECT_EQ(Count("SELECT count(*) FROM revocations"), 0);
 }
 
+TEST_F(RevocationApiTest, ARevokedVersionCannotBeDeployed) {
+  CreateTarget("web-1", "web.example.com");
+  const std::string id = Issue("web", {"web.example.com"});
+  Issue("web", {"web.example.com"});
+  ASSERT_THAT(Revoke(id, v1::REVOCATION_REASON_KEY_COMPROMISE, "", 1), IsOk());
+
+  v1::DeployCertificateRequest deploy;
+  deploy.set_certificate_id(id);
+  deploy.set_version(1);
+  deploy.add_targets("web-1");
+  EXPECT_THAT(
+      stack_->deployments().DeployCertificate(deploy, alice_),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               AllOf(HasSubstr("certificate web version 1 (serial "),
+                     HasSubstr("was revoked at "),
+                     HasSubstr("(keyCompromise, by alice)"),
+                     HasSubstr("a revoked certificate cannot be deployed"))));
+  deploy.set_validate_only(true);
+  EXPECT_THAT(
+      stack_->deployments().DeployCertificate(deploy, alice_),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("revoked")));
+  EXPECT_EQ(Count("SELECT count(*) FROM deployments"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM audit_events WHERE action = "
+                  "'DeployCertificate' AND outcome = 'FAILED_PRECONDITION'"),
+            1);
+
+  // The latest version is not revoked and deploys.
+  deploy.set_validate_only(false);
+  deploy.set_version(0);
+  EXPECT_THAT(stack_->deployments().DeployCertificate(deploy, alice_), IsOk());
+}
+
+TEST_F(RevocationApiTest, RollingBackToARevokedVersionIsRefused) {
+  const std::string target = CreateTarget("web-1", "web.example.com");
+  const std::string id = Issue("web", {"web.example.com"});
+  Issue("web", {"web.example.com"});
+  // Version 2 replaced version 1 on the target (as a finished deployment).
+  v1::DeployCertificateRequest deploy;
+  deploy.set_certificate_id(id);
+  deploy.add_targets("web-1");
+  auto queued = stack_->deployments().DeployCertificate(deploy, alice_);
+  ASSERT_THAT(queued, IsOk());
+  const int64_t deployment = queued->deployments(0).id();
+  model::DeployedContents previous;
+  previous.certificate_id = id;
+  previous.certificate_version = 1;
+  previous.leaf_sha256 = Get(id, 1).version().sha256_fingerprint();
+  ASSERT_THAT(
+      stack_->db().RunInTransaction(
+          "finish",
+          [&](storage::Transaction& tx) -> absl::Status {
+            CF_RETURN_IF_ERROR(storage::DeploymentRepository::RecordPrevious(
+                tx, deployment, previous));
+            return storage::DeploymentRepository::SetState(
+                tx, deployment, model::DeploymentState::kSucceeded, "", "");
+          }),
+      IsOk());
+  ASSERT_THAT(Revoke(id, v1::REVOCATION_REASON_KEY_COMPROMISE, "", 1), IsOk());
+
+  v1::RollbackDeploymentRequest rollback;
+  rollback.set_deployment(deployment);
+  EXPECT_THAT(
+      stack_->deployments().RollbackDeployment(rollback, alice_),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               AllOf(HasSubstr(absl::StrCat("rolling back deployment ",
+                                            deployment, " would put back")),
+                     HasSubstr("certificate web version 1"),
+                     HasSubstr("was revoked"))));
+  EXPECT_EQ(Count("SELECT count(*) FROM deployments"), 1);
+}
+
 TEST_F(RevocationApiTest, ScheduledRefreshRepublishesOnlyDueCrls) {
   const std::string id = Issue("web", {"web.example.com"});
   testing::FakeClock clock;
@@ -393,6 +481,36 @@ TEST_F(RevocationApiTest, ConcurrentRevocationsAllReachTheCrl) {
   const CrlFacts crl = CurrentCrl();
   EXPECT_EQ(crl.number, kCertificates);  // one CRL per revocation, in order
   EXPECT_EQ(crl.serials.size(), static_cast<size_t>(kCertificates));
+}
+
+TEST_F(RevocationApiTest, ADeploymentQueuedBeforeTheRevocationFailsUntouched) {
+  CreateTarget("web-1", "web.example.com");
+  const std::string id = Issue("web", {"web.example.com"});
+  v1::DeployCertificateRequest deploy;
+  deploy.set_certificate_id(id);
+  deploy.add_targets("web-1");
+  auto queued = stack_->deployments().DeployCertificate(deploy, alice_);
+  ASSERT_THAT(queued, IsOk());
+  ASSERT_THAT(Revoke(id, v1::REVOCATION_REASON_KEY_COMPROMISE), IsOk());
+
+  // The workers start only now; the target must not even be opened.
+  std::atomic<bool> opened{false};
+  ASSERT_THAT(
+      stack_->Start(
+          [&](const model::Target&)
+              -> absl::StatusOr<std::unique_ptr<targets::DeployTarget>> {
+            opened = true;
+            return absl::InternalError("the target must not be opened");
+          }),
+      IsOk());
+  auto finished =
+      stack_->Finish(queued->operation(), queued->deployments(0).id());
+  ASSERT_THAT(finished, IsOk());
+  EXPECT_EQ(finished->state(), v1::DEPLOYMENT_STATE_FAILED);
+  EXPECT_THAT(finished->error(),
+              AllOf(HasSubstr("version 1 was revoked at "),
+                    HasSubstr("the target keeps what it had")));
+  EXPECT_FALSE(opened);
 }
 
 }  // namespace
