@@ -2,9 +2,10 @@
 // service layer as certferryd wires it (tests/support/service_stack.h):
 // revocation with the CRL in the same transaction, request_id replays, the
 // audit event, refusals (imported certificates, reasons, repeats), deploys
-// and rollbacks of revoked versions refused, and the scheduled refresh. The
-// CRLs are checked with OpenSSL.
+// and rollbacks of revoked versions refused, the scheduled refresh, and the
+// CRL listener over real HTTP. The CRLs are checked with OpenSSL.
 
+#include <httplib.h>
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
 #include <openssl/pem.h>
@@ -23,6 +24,7 @@
 #include "common/status_macros.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "service/crl_http_server.h"
 #include "storage/audit_repository.h"
 #include "storage/deployment_repository.h"
 #include "tests/support/fake_clock.h"
@@ -481,6 +483,33 @@ TEST_F(RevocationApiTest, ConcurrentRevocationsAllReachTheCrl) {
   const CrlFacts crl = CurrentCrl();
   EXPECT_EQ(crl.number, kCertificates);  // one CRL per revocation, in order
   EXPECT_EQ(crl.serials.size(), static_cast<size_t>(kCertificates));
+}
+
+TEST_F(RevocationApiTest, CrlListenerServesDerCrlsOverHttp) {
+  const std::string id = Issue("web", {"web.example.com"});
+  ASSERT_THAT(Revoke(id, v1::REVOCATION_REASON_KEY_COMPROMISE), IsOk());
+  auto server = CrlHttpServer::Bind("127.0.0.1:0");
+  ASSERT_THAT(server, IsOk());
+  (*server)->Serve(stack_->crls());
+  httplib::Client client("127.0.0.1", (*server)->port());
+  client.set_connection_timeout(5);
+  client.set_read_timeout(10);
+
+  auto crl = client.Get(absl::StrCat("/crl/", Ca().id, ".crl"));
+  ASSERT_TRUE(crl) << httplib::to_string(crl.error());
+  EXPECT_EQ(crl->status, 200);
+  EXPECT_EQ(crl->get_header_value("Content-Type"), "application/pkix-crl");
+  const CrlFacts facts = ReadCrl(crl->body, Ca().chain_pem);
+  EXPECT_TRUE(facts.signature_ok);
+  EXPECT_THAT(facts.serials, ElementsAre(Get(id).version().serial_number()));
+
+  auto unknown = client.Get("/crl/00000000-0000-4000-8000-000000000000.crl");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  auto other = client.Get("/crl/stack-root.crl");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 404);
+  (*server)->Stop();
 }
 
 TEST_F(RevocationApiTest, ADeploymentQueuedBeforeTheRevocationFailsUntouched) {
