@@ -332,6 +332,21 @@ class Client {
   absl::Duration timeout_;
 };
 
+// Makes a call with a fresh context until it returns something other than
+// UNAVAILABLE, at most three times: for calls whose request_id makes a
+// repeat harmless.
+template <typename Call>
+grpc::Status CallRetryingUnavailable(const Client& client, Call call) {
+  grpc::Status status;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    grpc::ClientContext context;
+    client.Prepare(&context);
+    status = call(&context);
+    if (status.error_code() != grpc::StatusCode::UNAVAILABLE) break;
+  }
+  return status;
+}
+
 int Import(const Args& args, Client& client, bool json) {
   for (const char* required : {"name", "chain", "key"}) {
     if (!args.Has(required)) {
@@ -350,13 +365,10 @@ int Import(const Args& args, Client& client, bool json) {
   request.set_request_id(args.Get("request-id", certferry::NewUuid()));
   request.set_accept_expired(args.Has("accept-expired"));
   v1::Certificate response;
-  grpc::Status status;
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    grpc::ClientContext context;
-    client.Prepare(&context);
-    status = client.certs_->ImportCertificate(&context, request, &response);
-    if (status.error_code() != grpc::StatusCode::UNAVAILABLE) break;
-  }
+  const grpc::Status status =
+      CallRetryingUnavailable(client, [&](grpc::ClientContext* context) {
+        return client.certs_->ImportCertificate(context, request, &response);
+      });
   if (!status.ok()) return RpcError(status);
   if (json) {
     PrintJson(response);
@@ -450,13 +462,11 @@ int Revoke(const Args& args, Client& client, bool json) {
   }
   v1::RevokeCertificateRequest request;
   request.set_id(args.positional[2]);
-  if (args.Has("version")) {
-    int version = 0;
-    if (!absl::SimpleAtoi(args.Get("version"), &version)) {
-      return UsageError("--version: expected a number");
-    }
-    request.set_version(version);
+  int version = 0;
+  if (args.Has("version") && !absl::SimpleAtoi(args.Get("version"), &version)) {
+    return UsageError("--version: expected a number");
   }
+  request.set_version(version);
   request.set_all_versions(args.Has("all-versions"));
   if (args.Has("reason")) {
     v1::RevocationReason reason;
@@ -472,13 +482,10 @@ int Revoke(const Args& args, Client& client, bool json) {
   // A fresh id per invocation makes the retry below safe.
   request.set_request_id(args.Get("request-id", certferry::NewUuid()));
   v1::RevokeCertificateResponse response;
-  grpc::Status status;
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    grpc::ClientContext context;
-    client.Prepare(&context);
-    status = client.certs_->RevokeCertificate(&context, request, &response);
-    if (status.error_code() != grpc::StatusCode::UNAVAILABLE) break;
-  }
+  const grpc::Status status =
+      CallRetryingUnavailable(client, [&](grpc::ClientContext* context) {
+        return client.certs_->RevokeCertificate(context, request, &response);
+      });
   if (!status.ok()) return RpcError(status);
   if (json) {
     PrintJson(response);

@@ -169,15 +169,8 @@ absl::StatusOr<v1::DeployCertificateResponse> DeploymentApi::DeployOrRefuse(
     const v1::DeployCertificateRequest& r, const CallInfo& call,
     const std::string& method) {
   CF_RETURN_IF_ERROR(ValidateRequestId("request_id", r.request_id()));
-  if (!IsUuid(r.certificate_id())) {
-    return absl::InvalidArgumentError(
-        "certificate_id: not a certificate id; use the id GetCertificate or "
-        "ListCertificates returns (a UUID)");
-  }
-  if (r.version() < 0) {
-    return absl::InvalidArgumentError(
-        "version: must be 0 (latest) or a version number");
-  }
+  CF_RETURN_IF_ERROR(ValidateCertificateVersion(
+      "certificate_id", r.certificate_id(), r.version()));
   if (r.targets().empty()) {
     return absl::InvalidArgumentError("targets: give at least one target name");
   }
@@ -341,15 +334,8 @@ absl::StatusOr<v1::BindCertificateResponse> DeploymentApi::BindOrRefuse(
         "target: give the name of an AIRec target (kind \"airec\")");
   }
   CF_RETURN_IF_ERROR(ValidateResourceName("target", r.target()));
-  if (!IsUuid(r.certificate_id())) {
-    return absl::InvalidArgumentError(
-        "certificate_id: not a certificate id; use the id GetCertificate or "
-        "ListCertificates returns (a UUID)");
-  }
-  if (r.version() < 0) {
-    return absl::InvalidArgumentError(
-        "version: must be 0 (latest) or a version number");
-  }
+  CF_RETURN_IF_ERROR(ValidateCertificateVersion(
+      "certificate_id", r.certificate_id(), r.version()));
   struct Looked {
     model::Target target;
     model::Certificate certificate;

@@ -7,7 +7,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "common/ids.h"
 #include "common/log.h"
 #include "common/status_macros.h"
 #include "pki/digest.h"
@@ -166,15 +165,8 @@ absl::StatusOr<v1::RevokeCertificateResponse> RevocationApi::RevokeCertificate(
 absl::StatusOr<v1::RevokeCertificateResponse> RevocationApi::RevokeOrRefuse(
     const v1::RevokeCertificateRequest& request, const CallInfo& call) {
   CF_RETURN_IF_ERROR(ValidateRequestId("request_id", request.request_id()));
-  if (!IsUuid(request.id())) {
-    return absl::InvalidArgumentError(
-        "id: not a certificate id; use the id GetCertificate or "
-        "ListCertificates returns (a UUID)");
-  }
-  if (request.version() < 0) {
-    return absl::InvalidArgumentError(
-        "version: must be 0 (latest) or a version number");
-  }
+  CF_RETURN_IF_ERROR(
+      ValidateCertificateVersion("id", request.id(), request.version()));
   if (request.all_versions() && request.version() != 0) {
     return absl::InvalidArgumentError(
         "version: must be 0 with all_versions; give one or the other");
