@@ -8,6 +8,7 @@
 
 #include "absl/time/time.h"
 #include "common/log.h"
+#include "issuers/crl_publisher.h"
 #include "service/certificate_api.h"
 #include "storage/database_config.h"
 #include "workers/worker_config.h"
@@ -44,6 +45,18 @@ struct AppConfig {
   std::string cloud_region = "cn-hangzhou";
   // AIRec's endpoint for AIRec targets; defaults to cloud_endpoint.
   std::string airec_endpoint;
+  // host:port on which this process serves the built-in CAs' CRLs over
+  // plain HTTP (port 0 picks one); empty: it serves none.
+  std::string crl_listen;
+  // The base of the URL issued certificates carry as their CRL
+  // distribution point, <crl_base_url>/crl/<CA id>.crl: http://, no
+  // trailing slash. Empty: http://<the bound crl_listen address>, or no
+  // distribution point without crl_listen.
+  std::string crl_base_url;
+  issuers::CrlConfig crl;
+  // How often CRLs due for regeneration are looked for (when CRLs are
+  // served or a base URL is set).
+  absl::Duration crl_refresh_interval = absl::Minutes(1);
 };
 
 }  // namespace certferry::app

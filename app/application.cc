@@ -58,8 +58,28 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
     }
   }
 
+  // The CRL listener is bound first: its port may be part of the URL that
+  // issued certificates carry.
+  issuers::AuthoritiesConfig authorities_config;
+  authorities_config.crl_base_url = cfg.crl_base_url;
+  if (!cfg.crl_listen.empty()) {
+    CF_ASSIGN_OR_RETURN(app->crl_server_,
+                        service::CrlHttpServer::Bind(cfg.crl_listen));
+    if (authorities_config.crl_base_url.empty()) {
+      const std::string& host = app->crl_server_->host();
+      authorities_config.crl_base_url = absl::StrCat(
+          "http://",
+          host.find(':') == std::string::npos ? host
+                                              : absl::StrCat("[", host, "]"),
+          ":", app->crl_server_->port());
+    }
+  }
   app->authorities_ = std::make_unique<issuers::CertificateAuthorities>(
-      *app->database_, *app->keys_, app->clock_);
+      *app->database_, *app->keys_, app->clock_, authorities_config);
+  app->crl_publisher_ = std::make_unique<issuers::CrlPublisher>(
+      *app->database_, *app->authorities_, app->clock_, cfg.crl);
+  app->revocation_api_ = std::make_unique<service::RevocationApi>(
+      *app->database_, *app->authorities_, *app->crl_publisher_, app->clock_);
   if (!cfg.bootstrap_ca_name.empty()) {
     CF_RETURN_IF_ERROR(app->BootstrapDefaultCa());
   }
@@ -71,8 +91,8 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
       *app->operation_api_, *app->job_notifier_, cfg.certificates);
   app->authority_api_ = std::make_unique<service::CertificateAuthorityApi>(
       *app->database_, *app->authorities_);
-  app->certificate_service_ =
-      std::make_unique<service::CertificateServiceImpl>(*app->certificate_api_);
+  app->certificate_service_ = std::make_unique<service::CertificateServiceImpl>(
+      *app->certificate_api_, *app->revocation_api_);
   app->operation_service_ =
       std::make_unique<service::OperationServiceImpl>(*app->operation_api_);
   app->authority_service_ =
@@ -140,6 +160,17 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
     app->runner_->RegisterHandler(workers::DeployHandler::kRollbackKind,
                                   deploy);
     CF_RETURN_IF_ERROR(app->runner_->Start());
+  }
+
+  if (app->crl_server_ != nullptr) {
+    app->crl_server_->Serve(*app->crl_publisher_);
+    LogInfo(absl::StrCat("serving CRLs on ", cfg.crl_listen, " (port ",
+                         app->crl_server_->port(), ") as ",
+                         authorities_config.crl_base_url, "/crl/<CA id>.crl"));
+  }
+  if (!authorities_config.crl_base_url.empty()) {
+    app->crl_refresher_ = std::make_unique<issuers::CrlRefresher>(
+        *app->crl_publisher_, cfg.crl_refresh_interval);
   }
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -246,6 +277,8 @@ void Application::Shutdown(absl::Duration grace) {
       std::chrono::system_clock::now() +
       std::chrono::milliseconds(absl::ToInt64Milliseconds(grace)));
   server_->Wait();
+  if (crl_server_ != nullptr) crl_server_->Stop();
+  crl_refresher_.reset();
   // After the RPCs: jobs get the rest of the grace period to finish.
   if (runner_ != nullptr) runner_->Shutdown(grace);
   LogInfo("shut down");

@@ -1,8 +1,9 @@
 #pragma once
 
 // The composition root: builds the object graph from an AppConfig, serves
-// gRPC (CertificateService, health, reflection) and keeps the health status
-// in step with the database. Used by certferryd and by in-process tests.
+// gRPC (CertificateService, health, reflection) and the CRLs over HTTP, and
+// keeps the health status in step with the database. Used by certferryd and by
+// in-process tests.
 
 #include <grpcpp/server.h>
 
@@ -20,16 +21,19 @@
 #include "cloud/rpc_client.h"
 #include "common/clock.h"
 #include "issuers/certificate_authorities.h"
+#include "issuers/crl_publisher.h"
 #include "pki/key_envelope.h"
 #include "service/audit_api.h"
 #include "service/audit_service.h"
 #include "service/certificate_api.h"
 #include "service/certificate_authority_api.h"
 #include "service/certificate_service.h"
+#include "service/crl_http_server.h"
 #include "service/deployment_service.h"
 #include "service/diagnosis_service.h"
 #include "service/operation_api.h"
 #include "service/operation_service.h"
+#include "service/revocation_api.h"
 #include "storage/audit_sealer.h"
 #include "storage/database.h"
 #include "workers/job_runner.h"
@@ -71,6 +75,12 @@ class Application {
   std::unique_ptr<storage::Database> database_;
   std::unique_ptr<pki::KeyRing> keys_;
   std::unique_ptr<issuers::CertificateAuthorities> authorities_;
+  std::unique_ptr<issuers::CrlPublisher> crl_publisher_;
+  // When --crl_listen is set.
+  std::unique_ptr<service::CrlHttpServer> crl_server_;
+  // When CRLs are served or issued certificates point at them.
+  std::unique_ptr<issuers::CrlRefresher> crl_refresher_;
+  std::unique_ptr<service::RevocationApi> revocation_api_;
   std::unique_ptr<storage::JobNotifier> job_notifier_;
   std::unique_ptr<service::OperationApi> operation_api_;
   std::unique_ptr<service::CertificateApi> certificate_api_;

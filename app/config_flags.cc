@@ -5,6 +5,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/status_macros.h"
 
 ABSL_FLAG(std::string, listen, "",
           "host:port to serve gRPC on (env CERTFERRY_LISTEN; default "
@@ -42,6 +43,16 @@ ABSL_FLAG(std::string, airec_endpoint, "",
           "AIRec endpoint for AIRec targets "
           "(https://airec.cn-hangzhou.aliyuncs.com); empty: --cloud_endpoint "
           "(an emulator serves both)");
+ABSL_FLAG(std::string, crl_listen, "",
+          "host:port to serve the built-in CAs' CRLs on over plain HTTP "
+          "(GET /crl/<CA id>.crl); empty: none");
+ABSL_FLAG(std::string, crl_base_url, "",
+          "base URL of the CRLs as clients reach them, e.g. "
+          "http://pki.example.com (issued certificates point at "
+          "<base>/crl/<CA id>.crl); default: http://<--crl_listen address>");
+ABSL_FLAG(absl::Duration, crl_validity, absl::Hours(24 * 7),
+          "how long each CRL is valid (nextUpdate); it is regenerated when "
+          "half of that has passed");
 ABSL_FLAG(std::string, log_level, "",
           "debug, info, warning or error (env CERTFERRY_LOG_LEVEL; default "
           "info)");
@@ -59,6 +70,39 @@ std::string FlagOrEnv(const std::string& flag_value, const char* env_name,
 }
 
 }  // namespace
+
+absl::Status ValidateCrlFlags(AppConfig* config) {
+  std::string& base = config->crl_base_url;
+  if (!base.empty()) {
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    if (base.rfind("http://", 0) != 0 || base.size() == 7) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--crl_base_url: '", base,
+          "' must start with http:// and name a host; CRLs are fetched "
+          "over plain HTTP (RFC 5280), e.g. http://pki.example.com"));
+    }
+    for (char c : base) {
+      if (c < 0x21 || c > 0x7e || c == '?' || c == '#') {
+        return absl::InvalidArgumentError(
+            "--crl_base_url: must be ASCII without spaces, query or "
+            "fragment, e.g. http://pki.example.com/certferry");
+      }
+    }
+  }
+  if (!config->crl_listen.empty() && base.empty()) {
+    const size_t colon = config->crl_listen.rfind(':');
+    const std::string host = colon == std::string::npos
+                                 ? config->crl_listen
+                                 : config->crl_listen.substr(0, colon);
+    if (host.empty() || host == "0.0.0.0" || host == "[::]" || host == "::") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--crl_base_url: required when --crl_listen (", config->crl_listen,
+          ") listens on every address; give the URL clients reach it at, "
+          "e.g. http://pki.example.com"));
+    }
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<AppConfig> ConfigFromFlags(bool need_kek) {
   AppConfig config;
@@ -132,6 +176,15 @@ absl::StatusOr<AppConfig> ConfigFromFlags(bool need_kek) {
           ": use https://HOST (plain http only for a local emulator at "
           "http://127.0.0.1:PORT)"));
     }
+  }
+  config.crl_listen = absl::GetFlag(FLAGS_crl_listen);
+  config.crl_base_url = absl::GetFlag(FLAGS_crl_base_url);
+  CF_RETURN_IF_ERROR(ValidateCrlFlags(&config));
+  config.crl.validity = absl::GetFlag(FLAGS_crl_validity);
+  if (config.crl.validity < absl::Hours(1) ||
+      config.crl.validity > absl::Hours(24 * 366)) {
+    return absl::InvalidArgumentError(
+        "--crl_validity: must be between 1h and 366 days (8784h)");
   }
   const std::string level =
       FlagOrEnv(absl::GetFlag(FLAGS_log_level), "CERTFERRY_LOG_LEVEL", "info");

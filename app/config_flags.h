@@ -13,4 +13,9 @@ namespace certferry::app {
 // is missing or malformed.
 absl::StatusOr<AppConfig> ConfigFromFlags(bool need_kek);
 
+// Checks config->crl_base_url (http://, ASCII, no query; a trailing slash
+// is removed) and that it is given when config->crl_listen binds every
+// address. INVALID_ARGUMENT naming the flag.
+absl::Status ValidateCrlFlags(AppConfig* config);
+
 }  // namespace certferry::app

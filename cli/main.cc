@@ -5,6 +5,8 @@
 //       [--request-id ID] [--accept-expired]
 //   certferry certs get ID [--version N]
 //   certferry certs list [--domain D] [--expiring-within 30d] [--page-size N]
+//   certferry certs revoke ID [--version N | --all-versions]
+//       [--reason keyCompromise]
 //   certferry issue --name N --domain D [--domain D2 | --san-domains FILE]
 //       [--key ecdsa-p256] [--validity 90d] [--issuer CA] [--wait]
 //   certferry ops get|wait|cancel NAME;  certferry ops list [--state S]
@@ -36,8 +38,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -71,6 +75,10 @@ constexpr char kUsage[] =
     "               [--accept-expired]\n"
     "  certs get ID [--version N] [--pem]   (--pem: just the chain PEM)\n"
     "  certs list [--domain D] [--expiring-within 30d] [--page-size N]\n"
+    "  certs revoke ID [--version N | --all-versions] [--reason R]\n"
+    "               [--request-id ID]   (R: unspecified, keyCompromise,\n"
+    "               affiliationChanged, superseded, cessationOfOperation,\n"
+    "               privilegeWithdrawn; certificates from a built-in CA)\n"
     "  issue --name N --domain D [--domain D2 ...] [--san-domains FILE]\n"
     "        [--key ecdsa-p256|ecdsa-p384|rsa-2048|rsa-3072|rsa-4096]\n"
     "        [--validity 90d] [--issuer CA] [--request-id ID] [--wait]\n"
@@ -145,7 +153,8 @@ bool ParseArgs(int argc, char** argv, Args* out, std::string* error) {
                                                      "validate-only",
                                                      "no-verify",
                                                      "no-auto-rollback",
-                                                     "no-enforce-https"};
+                                                     "no-enforce-https",
+                                                     "all-versions"};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg.rfind("--", 0) != 0 || arg.size() == 2) {
@@ -236,6 +245,39 @@ void PrintJson(const google::protobuf::Message& message) {
   std::printf("%s", json.c_str());
 }
 
+// RFC 5280's reason names, as `openssl ca -crl_reason` takes them (any
+// case here); the server refuses the ones that do not apply.
+constexpr std::pair<const char*, v1::RevocationReason> kRevocationReasons[] = {
+    {"unspecified", v1::REVOCATION_REASON_UNSPECIFIED},
+    {"keyCompromise", v1::REVOCATION_REASON_KEY_COMPROMISE},
+    {"cACompromise", v1::REVOCATION_REASON_CA_COMPROMISE},
+    {"affiliationChanged", v1::REVOCATION_REASON_AFFILIATION_CHANGED},
+    {"superseded", v1::REVOCATION_REASON_SUPERSEDED},
+    {"cessationOfOperation", v1::REVOCATION_REASON_CESSATION_OF_OPERATION},
+    {"certificateHold", v1::REVOCATION_REASON_CERTIFICATE_HOLD},
+    {"removeFromCRL", v1::REVOCATION_REASON_REMOVE_FROM_CRL},
+    {"privilegeWithdrawn", v1::REVOCATION_REASON_PRIVILEGE_WITHDRAWN},
+    {"aACompromise", v1::REVOCATION_REASON_AA_COMPROMISE},
+};
+
+bool ParseRevocationReason(const std::string& text,
+                           v1::RevocationReason* reason) {
+  for (const auto& [name, value] : kRevocationReasons) {
+    if (absl::EqualsIgnoreCase(text, name)) {
+      *reason = value;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string RevocationReasonName(v1::RevocationReason reason) {
+  for (const auto& [name, value] : kRevocationReasons) {
+    if (value == reason) return name;
+  }
+  return absl::StrCat(static_cast<int>(reason));
+}
+
 void PrintCertificate(const v1::Certificate& c) {
   const v1::CertificateVersion& v = c.version();
   std::printf("id:            %s\n", c.id().c_str());
@@ -255,6 +297,12 @@ void PrintCertificate(const v1::Certificate& c) {
   std::printf("source:        %s\n", v.source() == v1::CERTIFICATE_SOURCE_ISSUED
                                          ? "issued"
                                          : "imported");
+  if (v.has_revocation()) {
+    const v1::Revocation& r = v.revocation();
+    std::printf("revoked:       %s (%s, by %s)\n",
+                FormatTime(r.revoke_time()).c_str(),
+                RevocationReasonName(r.reason()).c_str(), r.actor().c_str());
+  }
   // The chain (leaf, then intermediates) is public: printed so it can be
   // saved and checked (`openssl verify`); the private key never is.
   std::printf("\n%s", v.chain_pem().c_str());
@@ -284,6 +332,21 @@ class Client {
   absl::Duration timeout_;
 };
 
+// Makes a call with a fresh context until it returns something other than
+// UNAVAILABLE, at most three times: for calls whose request_id makes a
+// repeat harmless.
+template <typename Call>
+grpc::Status CallRetryingUnavailable(const Client& client, Call call) {
+  grpc::Status status;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    grpc::ClientContext context;
+    client.Prepare(&context);
+    status = call(&context);
+    if (status.error_code() != grpc::StatusCode::UNAVAILABLE) break;
+  }
+  return status;
+}
+
 int Import(const Args& args, Client& client, bool json) {
   for (const char* required : {"name", "chain", "key"}) {
     if (!args.Has(required)) {
@@ -302,13 +365,10 @@ int Import(const Args& args, Client& client, bool json) {
   request.set_request_id(args.Get("request-id", certferry::NewUuid()));
   request.set_accept_expired(args.Has("accept-expired"));
   v1::Certificate response;
-  grpc::Status status;
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    grpc::ClientContext context;
-    client.Prepare(&context);
-    status = client.certs_->ImportCertificate(&context, request, &response);
-    if (status.error_code() != grpc::StatusCode::UNAVAILABLE) break;
-  }
+  const grpc::Status status =
+      CallRetryingUnavailable(client, [&](grpc::ClientContext* context) {
+        return client.certs_->ImportCertificate(context, request, &response);
+      });
   if (!status.ok()) return RpcError(status);
   if (json) {
     PrintJson(response);
@@ -393,6 +453,54 @@ int List(const Args& args, Client& client, bool json) {
                 absl::StrJoin(c.domains(), ",").c_str());
   }
   std::printf("%d certificate(s)\n", all.certificates_size());
+  return 0;
+}
+
+int Revoke(const Args& args, Client& client, bool json) {
+  if (args.positional.size() != 3) {
+    return UsageError("certs revoke: give exactly one certificate ID");
+  }
+  v1::RevokeCertificateRequest request;
+  request.set_id(args.positional[2]);
+  int version = 0;
+  if (args.Has("version") && !absl::SimpleAtoi(args.Get("version"), &version)) {
+    return UsageError("--version: expected a number");
+  }
+  request.set_version(version);
+  request.set_all_versions(args.Has("all-versions"));
+  if (args.Has("reason")) {
+    v1::RevocationReason reason;
+    if (!ParseRevocationReason(args.Get("reason"), &reason)) {
+      return UsageError(absl::StrCat(
+          "--reason: '", args.Get("reason"),
+          "' is not an RFC 5280 reason; use keyCompromise, superseded, "
+          "affiliationChanged, cessationOfOperation, privilegeWithdrawn or "
+          "unspecified"));
+    }
+    request.set_reason(reason);
+  }
+  // A fresh id per invocation makes the retry below safe.
+  request.set_request_id(args.Get("request-id", certferry::NewUuid()));
+  v1::RevokeCertificateResponse response;
+  const grpc::Status status =
+      CallRetryingUnavailable(client, [&](grpc::ClientContext* context) {
+        return client.certs_->RevokeCertificate(context, request, &response);
+      });
+  if (!status.ok()) return RpcError(status);
+  if (json) {
+    PrintJson(response);
+    return 0;
+  }
+  for (const v1::Revocation& r : response.revocations()) {
+    std::printf("revoked %s version %d (serial %s): %s, %s by %s\n",
+                r.certificate_id().c_str(), r.version(),
+                r.serial_number().c_str(),
+                RevocationReasonName(r.reason()).c_str(),
+                FormatTime(r.revoke_time()).c_str(), r.actor().c_str());
+    if (!r.crl_url().empty()) {
+      std::printf("  listed on the CRL at %s\n", r.crl_url().c_str());
+    }
+  }
   return 0;
 }
 
@@ -1461,6 +1569,7 @@ int main(int argc, char** argv) {
     if (p[1] == "import") return Import(args, client, json);
     if (p[1] == "get") return Get(args, client, json);
     if (p[1] == "list") return List(args, client, json);
+    if (p[1] == "revoke") return Revoke(args, client, json);
   }
   return UsageError(
       absl::StrCat("unknown command '", absl::StrJoin(p, " "), "'"));

@@ -1,6 +1,7 @@
 #include "issuers/certificate_authorities.h"
 
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -47,8 +48,14 @@ std::string PrivateKeyAad(const std::string& key_id) {
 
 CertificateAuthorities::CertificateAuthorities(storage::Database& db,
                                                const pki::KeyRing& keys,
-                                               const Clock& clock)
-    : db_(db), keys_(keys), clock_(clock) {}
+                                               const Clock& clock,
+                                               AuthoritiesConfig config)
+    : db_(db), keys_(keys), clock_(clock), config_(std::move(config)) {}
+
+std::string CertificateAuthorities::CrlUrl(const std::string& ca_id) const {
+  if (config_.crl_base_url.empty()) return "";
+  return absl::StrCat(config_.crl_base_url, "/crl/", ca_id, ".crl");
+}
 
 std::string CertificateAuthorities::RootOf(const std::string& chain_pem) {
   std::vector<std::string> blocks = PemBlocks(chain_pem);
@@ -263,6 +270,7 @@ absl::StatusOr<IssuedCertificate> CertificateAuthorities::Issue(
   spec.names = params.names;
   spec.not_before = now - kBackdate;
   spec.not_after = now + params.validity;
+  spec.crl_distribution_point = CrlUrl(ca.id);
   if (spec.not_after > ca.not_after) {
     return absl::InvalidArgumentError(
         absl::StrCat("validity: would end ", Rfc3339(spec.not_after),
@@ -282,6 +290,17 @@ absl::StatusOr<IssuedCertificate> CertificateAuthorities::Issue(
     issued.chain.push_back(intermediate);
   }
   return issued;
+}
+
+absl::StatusOr<std::string> CertificateAuthorities::SignCrl(
+    const model::CertificateAuthority& ca, const pki::CrlSpec& spec) {
+  CF_ASSIGN_OR_RETURN(auto signer, Signer(ca));
+  return signer->SignCrl(spec);
+}
+
+absl::Status CertificateAuthorities::Prepare(
+    const model::CertificateAuthority& ca) {
+  return Signer(ca).status();
 }
 
 }  // namespace certferry::issuers

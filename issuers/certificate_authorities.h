@@ -48,11 +48,18 @@ struct IssuedCertificate {
   SecretString private_key_pem;
 };
 
+struct AuthoritiesConfig {
+  // Where certferry's CRLs are served, as http://host[:port][/path] without
+  // a trailing slash. Leaves issued while it is set carry
+  // CrlUrl(<their CA's id>) as their CRL distribution point; empty: none.
+  std::string crl_base_url;
+};
+
 class CertificateAuthorities {
  public:
   // All references must outlive this object.
   CertificateAuthorities(storage::Database& db, const pki::KeyRing& keys,
-                         const Clock& clock);
+                         const Clock& clock, AuthoritiesConfig config = {});
 
   // Generates the key, creates and stores the CA. INVALID_ARGUMENT for a
   // validity the parent cannot cover; NOT_FOUND for an unknown parent;
@@ -81,6 +88,20 @@ class CertificateAuthorities {
   absl::StatusOr<IssuedCertificate> Issue(const model::CertificateAuthority& ca,
                                           const IssueParams& params);
 
+  // Signs a CRL as `ca` (see pki::CertificateSigner::SignCrl); DER. Opens
+  // the CA's key on first use like Issue, which reads the database, so call
+  // Prepare first when a transaction is open.
+  absl::StatusOr<std::string> SignCrl(const model::CertificateAuthority& ca,
+                                      const pki::CrlSpec& spec);
+
+  // Loads `ca`'s signer (key opened) so that later Issue and SignCrl calls
+  // for it need no database read.
+  absl::Status Prepare(const model::CertificateAuthority& ca);
+
+  // The URL of CA `ca_id`'s CRL: <crl_base_url>/crl/<ca_id>.crl; empty
+  // when no crl_base_url is configured.
+  std::string CrlUrl(const std::string& ca_id) const;
+
   // The root certificate (last block) of a CA chain.
   static std::string RootOf(const std::string& chain_pem);
 
@@ -94,6 +115,7 @@ class CertificateAuthorities {
   storage::Database& db_;
   const pki::KeyRing& keys_;
   const Clock& clock_;
+  const AuthoritiesConfig config_;
   std::mutex mu_;
   struct LoadedSigner {
     std::shared_ptr<const pki::CertificateSigner> signer;

@@ -324,6 +324,96 @@ absl::Status AddPrepared(X509* cert, const ExtensionPtr& ext) {
   return absl::OkStatus();
 }
 
+// cRLDistributionPoints with one distribution point named by one URI,
+// built from its parts: OpenSSL's config syntax would split a URI at commas.
+absl::Status AddCrlDistributionPoint(X509* cert, const std::string& uri) {
+  for (char c : uri) {
+    if (c < 0x21 || c > 0x7e) {
+      return absl::InvalidArgumentError(
+          "crl_distribution_point: not an ASCII URI without spaces");
+    }
+  }
+  using PointsPtr =
+      std::unique_ptr<CRL_DIST_POINTS, void (*)(CRL_DIST_POINTS*)>;
+  PointsPtr points(sk_DIST_POINT_new_null(), [](CRL_DIST_POINTS* p) {
+    sk_DIST_POINT_pop_free(p, DIST_POINT_free);
+  });
+  DIST_POINT* point = DIST_POINT_new();
+  if (points == nullptr || point == nullptr ||
+      sk_DIST_POINT_push(points.get(), point) == 0) {
+    DIST_POINT_free(point);
+    return absl::InternalError("adding crlDistributionPoints failed");
+  }
+  point->distpoint = DIST_POINT_NAME_new();
+  GENERAL_NAME* name = GENERAL_NAME_new();
+  ASN1_IA5STRING* text = ASN1_IA5STRING_new();
+  if (point->distpoint == nullptr || name == nullptr || text == nullptr ||
+      ASN1_STRING_set(text, uri.data(), static_cast<int>(uri.size())) != 1) {
+    GENERAL_NAME_free(name);
+    ASN1_IA5STRING_free(text);
+    return absl::InternalError("adding crlDistributionPoints failed");
+  }
+  GENERAL_NAME_set0_value(name, GEN_URI, text);
+  point->distpoint->type = 0;  // fullName
+  point->distpoint->name.fullname = GENERAL_NAMES_new();
+  if (point->distpoint->name.fullname == nullptr ||
+      sk_GENERAL_NAME_push(point->distpoint->name.fullname, name) == 0) {
+    GENERAL_NAME_free(name);
+    return absl::InternalError("adding crlDistributionPoints failed");
+  }
+  if (X509_add1_ext_i2d(cert, NID_crl_distribution_points, points.get(), 0,
+                        X509V3_ADD_DEFAULT) != 1) {
+    return absl::InternalError("adding crlDistributionPoints failed");
+  }
+  return absl::OkStatus();
+}
+
+using CrlPtr = std::unique_ptr<X509_CRL, decltype(&X509_CRL_free)>;
+using RevokedPtr = std::unique_ptr<X509_REVOKED, decltype(&X509_REVOKED_free)>;
+using TimePtr = std::unique_ptr<ASN1_TIME, decltype(&ASN1_TIME_free)>;
+using IntegerPtr = std::unique_ptr<ASN1_INTEGER, decltype(&ASN1_INTEGER_free)>;
+
+TimePtr Asn1Time(absl::Time t) {
+  return TimePtr(ASN1_TIME_set(nullptr, absl::ToTimeT(t)), ASN1_TIME_free);
+}
+
+// A CRL entry; INVALID_ARGUMENT naming `field` for a bad serial or reason.
+absl::StatusOr<RevokedPtr> NewCrlEntry(const RevokedCertificate& entry,
+                                       const std::string& field) {
+  BIGNUM* parsed = nullptr;
+  const int digits = BN_hex2bn(&parsed, entry.serial_number.c_str());
+  std::unique_ptr<BIGNUM, decltype(&BN_free)> bn(parsed, BN_free);
+  if (bn == nullptr || entry.serial_number.empty() ||
+      static_cast<size_t>(digits) != entry.serial_number.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ".serial_number: not a hex serial number"));
+  }
+  const int code = entry.reason_code;
+  if (code < 0 || code > 10 || code == 7) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ".reason_code: ", code,
+                     " is not an RFC 5280 CRLReason (0-6, 8-10)"));
+  }
+  RevokedPtr revoked(X509_REVOKED_new(), X509_REVOKED_free);
+  IntegerPtr serial(BN_to_ASN1_INTEGER(bn.get(), nullptr), ASN1_INTEGER_free);
+  TimePtr when = Asn1Time(entry.revocation_time);
+  if (revoked == nullptr || serial == nullptr || when == nullptr ||
+      X509_REVOKED_set_serialNumber(revoked.get(), serial.get()) != 1 ||
+      X509_REVOKED_set_revocationDate(revoked.get(), when.get()) != 1) {
+    return absl::InternalError("building a CRL entry failed");
+  }
+  if (code != 0) {
+    std::unique_ptr<ASN1_ENUMERATED, decltype(&ASN1_ENUMERATED_free)> reason(
+        ASN1_ENUMERATED_new(), ASN1_ENUMERATED_free);
+    if (reason == nullptr || ASN1_ENUMERATED_set(reason.get(), code) != 1 ||
+        X509_REVOKED_add1_ext_i2d(revoked.get(), NID_crl_reason, reason.get(),
+                                  0, X509V3_ADD_DEFAULT) != 1) {
+      return absl::InternalError("adding a CRL entry's reasonCode failed");
+    }
+  }
+  return revoked;
+}
+
 class CertificateSignerImpl final : public CertificateSigner {
  public:
   CertificateSignerImpl(X509Ptr cert, PkeyPtr key,
@@ -376,6 +466,67 @@ class CertificateSignerImpl final : public CertificateSigner {
     return internal::DescribeX509(cert.get(), leaf_key.native(), "leaf");
   }
 
+  absl::StatusOr<std::string> SignCrl(const CrlSpec& spec) const override {
+    ErrorQueueGuard guard;
+    if (spec.crl_number < 1) {
+      return absl::InvalidArgumentError("crl_number: must be at least 1");
+    }
+    if (spec.next_update <= spec.this_update) {
+      return absl::InvalidArgumentError(
+          "next_update: must be after this_update");
+    }
+    CrlPtr crl(X509_CRL_new(), X509_CRL_free);
+    TimePtr this_update = Asn1Time(spec.this_update);
+    TimePtr next_update = Asn1Time(spec.next_update);
+    if (crl == nullptr || this_update == nullptr || next_update == nullptr ||
+        X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2) != 1 ||
+        X509_CRL_set_issuer_name(crl.get(),
+                                 X509_get_subject_name(cert_.get())) != 1 ||
+        X509_CRL_set1_lastUpdate(crl.get(), this_update.get()) != 1 ||
+        X509_CRL_set1_nextUpdate(crl.get(), next_update.get()) != 1) {
+      return absl::InternalError("creating the CRL failed");
+    }
+    for (size_t i = 0; i < spec.revoked.size(); ++i) {
+      CF_ASSIGN_OR_RETURN(
+          RevokedPtr entry,
+          NewCrlEntry(spec.revoked[i], absl::StrCat("revoked[", i, "]")));
+      if (X509_CRL_add0_revoked(crl.get(), entry.get()) != 1) {
+        return absl::InternalError("adding a CRL entry failed");
+      }
+      entry.release();  // owned by the CRL now
+    }
+    X509_CRL_sort(crl.get());
+    // authorityKeyIdentifier (RFC 5280 §5.2.1: MUST) from the CA's own
+    // subjectKeyIdentifier, which AddCaExtensions always sets.
+    const ASN1_OCTET_STRING* ski = X509_get0_subject_key_id(cert_.get());
+    std::unique_ptr<AUTHORITY_KEYID, decltype(&AUTHORITY_KEYID_free)> aki(
+        AUTHORITY_KEYID_new(), AUTHORITY_KEYID_free);
+    if (ski == nullptr || aki == nullptr) {
+      return absl::FailedPreconditionError(
+          "CA certificate: no subjectKeyIdentifier to name it in the CRL");
+    }
+    aki->keyid = ASN1_OCTET_STRING_dup(ski);
+    IntegerPtr number(ASN1_INTEGER_new(), ASN1_INTEGER_free);
+    if (aki->keyid == nullptr || number == nullptr ||
+        X509_CRL_add1_ext_i2d(crl.get(), NID_authority_key_identifier,
+                              aki.get(), 0, X509V3_ADD_DEFAULT) != 1 ||
+        ASN1_INTEGER_set_int64(number.get(), spec.crl_number) != 1 ||
+        X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, number.get(), 0,
+                              X509V3_ADD_DEFAULT) != 1) {
+      return absl::InternalError("adding the CRL's extensions failed");
+    }
+    if (X509_CRL_sign(crl.get(), key_.get(), DigestFor(key_.get())) <= 0) {
+      return absl::InternalError("signing the CRL failed");
+    }
+    unsigned char* der = nullptr;
+    const int length = i2d_X509_CRL(crl.get(), &der);
+    if (length <= 0) return absl::InternalError("encoding the CRL failed");
+    std::string out(reinterpret_cast<const char*>(der),
+                    static_cast<size_t>(length));
+    OPENSSL_free(der);
+    return out;
+  }
+
  private:
   // `known_point`: the EC key's encoded public point if the caller holds
   // it, else empty.
@@ -416,6 +567,10 @@ class CertificateSignerImpl final : public CertificateSigner {
                                   absl::StrJoin(alt_names, ","))));
     CF_RETURN_IF_ERROR(AddSubjectKeyId(cert.get(), cert_.get(), known_point));
     CF_RETURN_IF_ERROR(AddPrepared(cert.get(), leaf_->authority_key_id));
+    if (!spec.crl_distribution_point.empty()) {
+      CF_RETURN_IF_ERROR(
+          AddCrlDistributionPoint(cert.get(), spec.crl_distribution_point));
+    }
     CF_RETURN_IF_ERROR(Sign(cert.get(), key_.get()));
     return cert;
   }

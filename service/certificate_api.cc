@@ -22,11 +22,13 @@
 #include "pki/names.h"
 #include "service/audit_trail.h"
 #include "service/proto_convert.h"
+#include "service/revocation_api.h"
 #include "service/validation.h"
 #include "storage/audit_repository.h"
 #include "storage/certificate_repository.h"
 #include "storage/job_repository.h"
 #include "storage/request_id_repository.h"
+#include "storage/revocation_repository.h"
 
 namespace certferry::service {
 namespace {
@@ -470,13 +472,31 @@ absl::StatusOr<v1::Certificate> CertificateApi::GetCertificate(
     return absl::InvalidArgumentError(
         "version: must be 0 (latest) or a positive version number");
   }
-  CF_ASSIGN_OR_RETURN(model::Certificate certificate,
-                      db_.RunInTransaction<model::Certificate>(
-                          "get_certificate", [&](storage::Transaction& tx) {
-                            return storage::CertificateRepository::Get(
-                                tx, request.id(), request.version());
-                          }));
-  return ToProto(certificate);
+  struct Found {
+    model::Certificate certificate;
+    std::optional<model::Revocation> revocation;
+  };
+  CF_ASSIGN_OR_RETURN(
+      Found found,
+      db_.RunInTransaction<Found>(
+          "get_certificate",
+          [&](storage::Transaction& tx) -> absl::StatusOr<Found> {
+            Found out;
+            CF_ASSIGN_OR_RETURN(out.certificate,
+                                storage::CertificateRepository::Get(
+                                    tx, request.id(), request.version()));
+            CF_ASSIGN_OR_RETURN(
+                out.revocation,
+                storage::RevocationRepository::Find(
+                    tx, out.certificate.id, out.certificate.version.version));
+            return out;
+          }));
+  v1::Certificate out = ToProto(found.certificate);
+  if (found.revocation) {
+    *out.mutable_version()->mutable_revocation() =
+        ToProto(*found.revocation, cas_.CrlUrl(found.revocation->issuer_ca_id));
+  }
+  return out;
 }
 
 absl::StatusOr<v1::ListCertificatesResponse> CertificateApi::ListCertificates(

@@ -36,4 +36,11 @@ grpc::Status CertificateServiceImpl::ListCertificates(
   return Reply(api_.ListCertificates(*request), response);
 }
 
+grpc::Status CertificateServiceImpl::RevokeCertificate(
+    grpc::ServerContext* context, const v1::RevokeCertificateRequest* request,
+    v1::RevokeCertificateResponse* response) {
+  return Reply(revocations_.RevokeCertificate(*request, CallInfoFrom(*context)),
+               response);
+}
+
 }  // namespace certferry::service

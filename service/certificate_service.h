@@ -1,17 +1,19 @@
 #pragma once
 
-// gRPC adapter for CertificateApi: each method copies the request to the
-// API and the result or status back. Thread-safe like CertificateApi.
+// gRPC adapter for CertificateApi and RevocationApi: each method copies the
+// request to the API and the result or status back. Thread-safe like them.
 
 #include "certferry/v1/certificate_service.grpc.pb.h"
 #include "service/certificate_api.h"
+#include "service/revocation_api.h"
 
 namespace certferry::service {
 
 class CertificateServiceImpl final : public v1::CertificateService::Service {
  public:
-  // `api` must outlive the service.
-  explicit CertificateServiceImpl(CertificateApi& api) : api_(api) {}
+  // The APIs must outlive the service.
+  CertificateServiceImpl(CertificateApi& api, RevocationApi& revocations)
+      : api_(api), revocations_(revocations) {}
 
   // v1::CertificateService::Service
   grpc::Status ImportCertificate(grpc::ServerContext* context,
@@ -30,9 +32,13 @@ class CertificateServiceImpl final : public v1::CertificateService::Service {
   grpc::Status ListCertificates(
       grpc::ServerContext* context, const v1::ListCertificatesRequest* request,
       v1::ListCertificatesResponse* response) override;
+  grpc::Status RevokeCertificate(
+      grpc::ServerContext* context, const v1::RevokeCertificateRequest* request,
+      v1::RevokeCertificateResponse* response) override;
 
  private:
   CertificateApi& api_;
+  RevocationApi& revocations_;
 };
 
 }  // namespace certferry::service

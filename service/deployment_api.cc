@@ -1,5 +1,6 @@
 #include "service/deployment_api.h"
 
+#include <optional>
 #include <set>
 
 #include "absl/strings/escaping.h"
@@ -18,11 +19,13 @@
 #include "service/audit_trail.h"
 #include "service/diagnosis_convert.h"
 #include "service/proto_convert.h"
+#include "service/revocation_api.h"
 #include "service/validation.h"
 #include "storage/certificate_repository.h"
 #include "storage/deployment_repository.h"
 #include "storage/job_repository.h"
 #include "storage/request_id_repository.h"
+#include "storage/revocation_repository.h"
 
 namespace certferry::service {
 namespace {
@@ -166,15 +169,8 @@ absl::StatusOr<v1::DeployCertificateResponse> DeploymentApi::DeployOrRefuse(
     const v1::DeployCertificateRequest& r, const CallInfo& call,
     const std::string& method) {
   CF_RETURN_IF_ERROR(ValidateRequestId("request_id", r.request_id()));
-  if (!IsUuid(r.certificate_id())) {
-    return absl::InvalidArgumentError(
-        "certificate_id: not a certificate id; use the id GetCertificate or "
-        "ListCertificates returns (a UUID)");
-  }
-  if (r.version() < 0) {
-    return absl::InvalidArgumentError(
-        "version: must be 0 (latest) or a version number");
-  }
+  CF_RETURN_IF_ERROR(ValidateCertificateVersion(
+      "certificate_id", r.certificate_id(), r.version()));
   if (r.targets().empty()) {
     return absl::InvalidArgumentError("targets: give at least one target name");
   }
@@ -227,6 +223,14 @@ absl::StatusOr<v1::DeployCertificateResponse> DeploymentApi::DeployOrRefuse(
             CF_ASSIGN_OR_RETURN(model::Certificate certificate,
                                 storage::CertificateRepository::Get(
                                     tx, r.certificate_id(), r.version()));
+            CF_ASSIGN_OR_RETURN(
+                std::optional<model::Revocation> revoked,
+                storage::RevocationRepository::Find(
+                    tx, certificate.id, certificate.version.version));
+            if (revoked) {
+              return absl::FailedPreconditionError(
+                  RevokedVersionMessage(certificate.name, *revoked));
+            }
             std::vector<model::Target> targets;
             std::vector<std::string> problems;
             for (const std::string& name : r.targets()) {
@@ -330,15 +334,8 @@ absl::StatusOr<v1::BindCertificateResponse> DeploymentApi::BindOrRefuse(
         "target: give the name of an AIRec target (kind \"airec\")");
   }
   CF_RETURN_IF_ERROR(ValidateResourceName("target", r.target()));
-  if (!IsUuid(r.certificate_id())) {
-    return absl::InvalidArgumentError(
-        "certificate_id: not a certificate id; use the id GetCertificate or "
-        "ListCertificates returns (a UUID)");
-  }
-  if (r.version() < 0) {
-    return absl::InvalidArgumentError(
-        "version: must be 0 (latest) or a version number");
-  }
+  CF_RETURN_IF_ERROR(ValidateCertificateVersion(
+      "certificate_id", r.certificate_id(), r.version()));
   struct Looked {
     model::Target target;
     model::Certificate certificate;
@@ -482,6 +479,24 @@ absl::StatusOr<v1::RollbackDeploymentResponse> DeploymentApi::RollbackOrRefuse(
                   undone.target_name, "': deployment ", later.back(),
                   " came after it; roll that one back first (or deploy what "
                   "you want directly)"));
+            }
+            const model::DeployedContents& restored = undone.previous;
+            if (!restored.certificate_id.empty()) {
+              CF_ASSIGN_OR_RETURN(std::optional<model::Revocation> revoked,
+                                  storage::RevocationRepository::Find(
+                                      tx, restored.certificate_id,
+                                      restored.certificate_version));
+              if (revoked) {
+                CF_ASSIGN_OR_RETURN(model::Certificate certificate,
+                                    storage::CertificateRepository::Get(
+                                        tx, restored.certificate_id,
+                                        restored.certificate_version));
+                return absl::FailedPreconditionError(absl::StrCat(
+                    "rolling back deployment ", undone.id,
+                    " would put back what target '", undone.target_name,
+                    "' had before: ",
+                    RevokedVersionMessage(certificate.name, *revoked)));
+              }
             }
             storage::NewJob job;
             job.kind = kRollbackJobKind;

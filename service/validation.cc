@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/ids.h"
 
 namespace certferry::service {
 namespace {
@@ -43,6 +44,19 @@ absl::Status ValidateRequestId(absl::string_view field,
       return Invalid(field,
                      "must be printable ASCII without spaces; use a UUID");
     }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateCertificateVersion(absl::string_view id_field,
+                                        absl::string_view id, int version) {
+  if (!IsUuid(id)) {
+    return Invalid(id_field,
+                   "not a certificate id; use the id GetCertificate or "
+                   "ListCertificates returns (a UUID)");
+  }
+  if (version < 0) {
+    return Invalid("version", "must be 0 (latest) or a version number");
   }
   return absl::OkStatus();
 }

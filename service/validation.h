@@ -19,6 +19,11 @@ absl::Status ValidateResourceName(absl::string_view field,
 absl::Status ValidateRequestId(absl::string_view field,
                                absl::string_view request_id);
 
+// A stored certificate version: `id_field` holds its certificate's id (a
+// UUID) and `version` is 0 (the latest) or a version number.
+absl::Status ValidateCertificateVersion(absl::string_view id_field,
+                                        absl::string_view id, int version);
+
 // OK when the request recorded under a request_id is the same call
 // (`method`, content digest) as the one repeating it; ALREADY_EXISTS
 // naming request_id otherwise.

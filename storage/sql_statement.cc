@@ -6,6 +6,7 @@
 #include "storage/queries/deployment_queries.h"
 #include "storage/queries/job_queries.h"
 #include "storage/queries/request_id_queries.h"
+#include "storage/queries/revocation_queries.h"
 
 namespace certferry::storage {
 
@@ -72,6 +73,15 @@ const std::vector<SqlStatement>& AllSqlStatements() {
       queries::kListAuditEvents,
       queries::kScanAuditEvents,
       queries::kGetAuditChainHead,
+      queries::kRevocationCandidates,
+      queries::kInsertRevocation,
+      queries::kFindRevocation,
+      queries::kRevocationsByRequestId,
+      queries::kRevocationsOfCa,
+      queries::kLockCrl,
+      queries::kStoreCrl,
+      queries::kGetCrl,
+      queries::kCasWithDueCrls,
   };
   return *kAll;
 }

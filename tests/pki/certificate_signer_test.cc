@@ -863,5 +863,229 @@ TEST_F(SignerTest, SignIntermediateRejectsInvalidSpecs) {
       StatusIs(kInvalid, HasSubstr("key")));
 }
 
+// ---------------------------------------------------------------------------
+// CRL distribution points and SignCrl
+
+using CrlPtr = std::unique_ptr<X509_CRL, Deleter<X509_CRL, X509_CRL_free>>;
+using DistPointsPtr =
+    std::unique_ptr<CRL_DIST_POINTS,
+                    Deleter<CRL_DIST_POINTS, CRL_DIST_POINTS_free>>;
+
+// The URIs of the leaf's cRLDistributionPoints, in order.
+std::vector<std::string> CrlDistributionPoints(X509* cert) {
+  std::vector<std::string> out;
+  DistPointsPtr points(static_cast<CRL_DIST_POINTS*>(
+      X509_get_ext_d2i(cert, NID_crl_distribution_points, nullptr, nullptr)));
+  if (points == nullptr) return out;
+  for (int i = 0; i < sk_DIST_POINT_num(points.get()); ++i) {
+    const DIST_POINT* point = sk_DIST_POINT_value(points.get(), i);
+    if (point->distpoint == nullptr || point->distpoint->type != 0) continue;
+    const GENERAL_NAMES* names = point->distpoint->name.fullname;
+    for (int j = 0; j < sk_GENERAL_NAME_num(names); ++j) {
+      const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, j);
+      if (name->type != GEN_URI) continue;
+      out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(
+                           name->d.uniformResourceIdentifier)),
+                       ASN1_STRING_length(name->d.uniformResourceIdentifier));
+    }
+  }
+  return out;
+}
+
+CrlPtr ReadCrl(const std::string& der) {
+  const auto* data = reinterpret_cast<const unsigned char*>(der.data());
+  CrlPtr crl(d2i_X509_CRL(nullptr, &data, static_cast<long>(der.size())));
+  EXPECT_NE(crl, nullptr) << "not a DER CRL";
+  return crl;
+}
+
+std::string SerialHex(X509* cert) {
+  BnPtr bn(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr));
+  char* hex = BN_bn2hex(bn.get());
+  std::string out(hex);
+  OPENSSL_free(hex);
+  return out;
+}
+
+// The reasonCode of the CRL's entry for `serial_hex`: -1 when the entry
+// has none, -2 when the serial is not listed.
+int ReasonOnCrl(X509_CRL* crl, const std::string& serial_hex) {
+  BIGNUM* parsed = nullptr;
+  BN_hex2bn(&parsed, serial_hex.c_str());
+  BnPtr bn(parsed);
+  ASN1_INTEGER* serial = BN_to_ASN1_INTEGER(bn.get(), nullptr);
+  X509_REVOKED* entry = nullptr;
+  const int found = X509_CRL_get0_by_serial(crl, &entry, serial);
+  ASN1_INTEGER_free(serial);
+  if (found != 1) return -2;
+  ASN1_ENUMERATED* reason = static_cast<ASN1_ENUMERATED*>(
+      X509_REVOKED_get_ext_d2i(entry, NID_crl_reason, nullptr, nullptr));
+  if (reason == nullptr) return -1;
+  const long code = ASN1_ENUMERATED_get(reason);
+  ASN1_ENUMERATED_free(reason);
+  return static_cast<int>(code);
+}
+
+// X509_verify_cert of `leaf_pem` against the root with CRL checking of the
+// leaf and `crl`; "ok" or OpenSSL's error string.
+std::string VerifyWithCrl(const std::string& root_pem,
+                          const std::string& leaf_pem, X509_CRL* crl) {
+  StorePtr store(X509_STORE_new());
+  X509Ptr root = ReadCert(root_pem);
+  X509Ptr leaf = ReadCert(leaf_pem);
+  if (store == nullptr || root == nullptr || leaf == nullptr ||
+      X509_STORE_add_cert(store.get(), root.get()) != 1 ||
+      X509_STORE_add_crl(store.get(), crl) != 1) {
+    return "setup failed";
+  }
+  X509_STORE_set_flags(store.get(), X509_V_FLAG_CRL_CHECK);
+  StoreCtxPtr ctx(X509_STORE_CTX_new());
+  if (X509_STORE_CTX_init(ctx.get(), store.get(), leaf.get(), nullptr) != 1) {
+    return "X509_STORE_CTX_init failed";
+  }
+  return X509_verify_cert(ctx.get()) == 1
+             ? "ok"
+             : X509_verify_cert_error_string(
+                   X509_STORE_CTX_get_error(ctx.get()));
+}
+
+TEST_F(SignerTest, LeafCarriesTheCrlDistributionPointWhenAsked) {
+  LeafSpec spec = LeafFor({"www.example.com"});
+  X509Ptr plain = ReadCert(SignLeafOk(spec));
+  ASSERT_NE(plain, nullptr);
+  EXPECT_EQ(X509_get_ext_by_NID(plain.get(), NID_crl_distribution_points, -1),
+            -1);
+
+  // A comma would split the URI in OpenSSL's config syntax.
+  spec.crl_distribution_point = "http://pki.example.com/a,b/crl/ca-1.crl";
+  const std::string pem = SignLeafOk(spec);
+  X509Ptr leaf = ReadCert(pem);
+  ASSERT_NE(leaf, nullptr);
+  EXPECT_THAT(CrlDistributionPoints(leaf.get()),
+              ElementsAre("http://pki.example.com/a,b/crl/ca-1.crl"));
+  const int index =
+      X509_get_ext_by_NID(leaf.get(), NID_crl_distribution_points, -1);
+  ASSERT_GE(index, 0);
+  EXPECT_EQ(X509_EXTENSION_get_critical(X509_get_ext(leaf.get(), index)), 0);
+  EXPECT_EQ(VerifyChain(root_pem_, {}, pem), "ok");
+}
+
+TEST_F(SignerTest, LeafRefusesACrlUriWithSpacesOrNonAscii) {
+  LeafSpec spec = LeafFor({"www.example.com"});
+  for (const char* uri :
+       {"http://pki.example.com/a b.crl", "http://pki.exämple.com/ca.crl"}) {
+    spec.crl_distribution_point = uri;
+    EXPECT_THAT(root_->SignLeaf(NewKey(), spec),
+                StatusIs(kInvalid, HasSubstr("crl_distribution_point")))
+        << uri;
+  }
+}
+
+TEST_F(SignerTest, CrlIsAV2CrlOfTheCaWithNumberAndReasons) {
+  X509Ptr revoked = ReadCert(SignLeafOk(LeafFor({"old.example.com"})));
+  ASSERT_NE(revoked, nullptr);
+  const absl::Time now = Seconds(absl::Now());
+  CrlSpec spec;
+  spec.crl_number = 42;
+  spec.this_update = now;
+  spec.next_update = now + absl::Hours(24 * 7);
+  spec.revoked = {{SerialHex(revoked.get()), now - absl::Hours(1), 1},
+                  {"0A1B2C", now - absl::Hours(2), 0},
+                  {"7F", now - absl::Hours(3), 4}};
+  absl::StatusOr<std::string> der = root_->SignCrl(spec);
+  ASSERT_THAT(der, IsOk());
+  CrlPtr crl = ReadCrl(*der);
+  ASSERT_NE(crl, nullptr);
+
+  EXPECT_EQ(X509_CRL_get_version(crl.get()), X509_CRL_VERSION_2);
+  EXPECT_EQ(X509_NAME_cmp(X509_CRL_get_issuer(crl.get()),
+                          X509_get_subject_name(root_cert_.get())),
+            0);
+  PkeyPtr ca_key(X509_get_pubkey(root_cert_.get()));
+  EXPECT_EQ(X509_CRL_verify(crl.get(), ca_key.get()), 1);
+  EXPECT_EQ(ASN1_TIME_cmp_time_t(X509_CRL_get0_lastUpdate(crl.get()),
+                                 absl::ToTimeT(spec.this_update)),
+            0);
+  EXPECT_EQ(ASN1_TIME_cmp_time_t(X509_CRL_get0_nextUpdate(crl.get()),
+                                 absl::ToTimeT(spec.next_update)),
+            0);
+
+  ASN1_INTEGER* number = static_cast<ASN1_INTEGER*>(
+      X509_CRL_get_ext_d2i(crl.get(), NID_crl_number, nullptr, nullptr));
+  ASSERT_NE(number, nullptr);
+  EXPECT_EQ(ASN1_INTEGER_get(number), 42);
+  ASN1_INTEGER_free(number);
+  AUTHORITY_KEYID* aki = static_cast<AUTHORITY_KEYID*>(X509_CRL_get_ext_d2i(
+      crl.get(), NID_authority_key_identifier, nullptr, nullptr));
+  ASSERT_NE(aki, nullptr);
+  ASSERT_NE(aki->keyid, nullptr);
+  EXPECT_EQ(Hex(aki->keyid), SubjectKeyId(root_cert_.get()));
+  AUTHORITY_KEYID_free(aki);
+
+  EXPECT_EQ(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl.get())), 3);
+  EXPECT_EQ(ReasonOnCrl(crl.get(), SerialHex(revoked.get())), 1);
+  EXPECT_EQ(ReasonOnCrl(crl.get(), "0A1B2C"), -1);  // unspecified: left out
+  EXPECT_EQ(ReasonOnCrl(crl.get(), "7F"), 4);
+  EXPECT_EQ(ReasonOnCrl(crl.get(), "0B"), -2);
+}
+
+TEST_F(SignerTest, OpenSslReportsTheLeafOnTheCrlAsRevoked) {
+  const std::string revoked = SignLeafOk(LeafFor({"old.example.com"}));
+  const std::string valid = SignLeafOk(LeafFor({"new.example.com"}));
+  X509Ptr revoked_cert = ReadCert(revoked);
+  ASSERT_NE(revoked_cert, nullptr);
+  const absl::Time now = Seconds(absl::Now());
+  CrlSpec spec;
+  spec.crl_number = 1;
+  spec.this_update = now - absl::Minutes(1);
+  spec.next_update = now + absl::Hours(1);
+  spec.revoked = {{SerialHex(revoked_cert.get()), now - absl::Minutes(1), 1}};
+  absl::StatusOr<std::string> der = root_->SignCrl(spec);
+  ASSERT_THAT(der, IsOk());
+  CrlPtr crl = ReadCrl(*der);
+  ASSERT_NE(crl, nullptr);
+
+  EXPECT_EQ(VerifyWithCrl(root_pem_, revoked, crl.get()),
+            X509_verify_cert_error_string(X509_V_ERR_CERT_REVOKED));
+  EXPECT_EQ(VerifyWithCrl(root_pem_, valid, crl.get()), "ok");
+
+  // An empty CRL revokes nothing.
+  spec.crl_number = 2;
+  spec.revoked.clear();
+  der = root_->SignCrl(spec);
+  ASSERT_THAT(der, IsOk());
+  CrlPtr empty = ReadCrl(*der);
+  ASSERT_NE(empty, nullptr);
+  EXPECT_EQ(VerifyWithCrl(root_pem_, revoked, empty.get()), "ok");
+}
+
+TEST_F(SignerTest, SignCrlRejectsInvalidSpecs) {
+  const absl::Time now = absl::Now();
+  CrlSpec good;
+  good.crl_number = 1;
+  good.this_update = now;
+  good.next_update = now + absl::Hours(1);
+  ASSERT_THAT(root_->SignCrl(good), IsOk());
+
+  CrlSpec spec = good;
+  spec.crl_number = 0;
+  EXPECT_THAT(root_->SignCrl(spec),
+              StatusIs(kInvalid, HasSubstr("crl_number")));
+  spec = good;
+  spec.next_update = spec.this_update;
+  EXPECT_THAT(root_->SignCrl(spec),
+              StatusIs(kInvalid, HasSubstr("next_update")));
+  spec = good;
+  spec.revoked = {{"12G4", now, 0}};
+  EXPECT_THAT(root_->SignCrl(spec),
+              StatusIs(kInvalid, HasSubstr("revoked[0].serial_number")));
+  spec.revoked = {{"", now, 0}};
+  EXPECT_THAT(root_->SignCrl(spec),
+              StatusIs(kInvalid, HasSubstr("revoked[0].serial_number")));
+  spec.revoked = {{"0A", now, 1}, {"0B", now, 7}};
+  EXPECT_THAT(root_->SignCrl(spec),
+              StatusIs(kInvalid, HasSubstr("revoked[1].reason_code")));
+}
+
 }  // namespace
 }  // namespace certferry::pki

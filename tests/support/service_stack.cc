@@ -1,7 +1,9 @@
 #include "tests/support/service_stack.h"
 
 #include "common/status_macros.h"
+#include "issuers/stored_versions.h"
 #include "pki/digest.h"
+#include "storage/certificate_repository.h"
 #include "tests/support/test_database.h"
 #include "tests/support/test_pki.h"
 
@@ -17,8 +19,14 @@ absl::StatusOr<std::unique_ptr<ServiceStack>> ServiceStack::Create(
   CF_ASSIGN_OR_RETURN(pki::KeyEncryptionKey kek,
                       pki::KeyEncryptionKeyFromBytes(std::string(32, '\x44')));
   s->keys_ = std::make_unique<pki::KeyRing>(std::move(kek));
+  issuers::AuthoritiesConfig authorities;
+  authorities.crl_base_url = options.crl_base_url;
   s->authorities_ = std::make_unique<issuers::CertificateAuthorities>(
-      *s->db_, *s->keys_, s->clock_);
+      *s->db_, *s->keys_, s->clock_, authorities);
+  s->crls_ = std::make_unique<issuers::CrlPublisher>(*s->db_, *s->authorities_,
+                                                     s->clock_);
+  s->revocations_ = std::make_unique<service::RevocationApi>(
+      *s->db_, *s->authorities_, *s->crls_, s->clock_);
   s->operations_ = std::make_unique<service::OperationApi>(*s->db_);
   s->notifier_ = std::make_unique<storage::JobNotifier>(*s->db_);
   s->certificates_ = std::make_unique<service::CertificateApi>(
@@ -59,6 +67,36 @@ absl::StatusOr<ServiceStack::Imported> ServiceStack::ImportFor(
   CF_ASSIGN_OR_RETURN(v1::Certificate imported,
                       certificates_->ImportCertificate(request));
   return Imported{imported.id(), pki::Sha256Hex(chain.leaf.cert_der)};
+}
+
+absl::StatusOr<ServiceStack::Imported> ServiceStack::IssueFor(
+    const std::string& name, const std::vector<std::string>& dns_names,
+    const std::string& ca_name) {
+  absl::StatusOr<model::CertificateAuthority> ca = authorities_->Get(ca_name);
+  if (absl::IsNotFound(ca.status())) {
+    issuers::CreateAuthorityParams params;
+    params.name = ca_name;
+    ca = authorities_->Create(params);
+  }
+  CF_RETURN_IF_ERROR(ca.status());
+  issuers::IssueParams params;
+  params.names = dns_names;
+  params.validity = absl::Hours(24 * 30);
+  CF_ASSIGN_OR_RETURN(issuers::IssuedCertificate issued,
+                      authorities_->Issue(*ca, params));
+  CF_ASSIGN_OR_RETURN(
+      storage::NewCertificateVersion input,
+      issuers::BuildNewVersion(name, issued.chain_pem, issued.chain,
+                               issued.private_key_pem,
+                               model::CertificateSource::kIssued, *keys_));
+  input.issuer_ca_id = ca->id;
+  CF_ASSIGN_OR_RETURN(model::Certificate stored,
+                      db_->RunInTransaction<model::Certificate>(
+                          "issue_for_test", [&](storage::Transaction& tx) {
+                            return storage::CertificateRepository::AddVersion(
+                                tx, input);
+                          }));
+  return Imported{stored.id, stored.version.sha256_fingerprint};
 }
 
 absl::StatusOr<v1::Deployment> ServiceStack::Finish(

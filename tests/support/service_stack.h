@@ -1,9 +1,10 @@
 #pragma once
 
 // The service layer as certferryd wires it, for end-to-end tests: a fresh
-// migrated PostgreSQL database, the key ring, the CA registry, the
-// certificate, target, deployment and operation APIs, and a job runner with
-// DeployHandler over the targets a test's TargetMaker builds. Tests call the
+// migrated PostgreSQL database, the key ring, the CA registry and its CRLs,
+// the certificate, revocation, target, deployment and operation APIs, and a
+// job runner with DeployHandler over the targets a test's TargetMaker
+// builds. Tests call the
 // APIs directly (no gRPC) and wait on operations like a client would.
 
 #include <memory>
@@ -14,10 +15,12 @@
 #include "certferry/v1/deployment_service.pb.h"
 #include "common/clock.h"
 #include "issuers/certificate_authorities.h"
+#include "issuers/crl_publisher.h"
 #include "pki/key_envelope.h"
 #include "service/certificate_api.h"
 #include "service/deployment_api.h"
 #include "service/operation_api.h"
+#include "service/revocation_api.h"
 #include "service/target_api.h"
 #include "storage/database.h"
 #include "storage/job_notifications.h"
@@ -31,6 +34,8 @@ struct ServiceStackOptions {
   // How jobs waiting for a busy target retry.
   workers::BackoffPolicy job_backoff;
   workers::DeployHandlerConfig deploy;
+  // Issued certificates' CRL distribution points (see AuthoritiesConfig).
+  std::string crl_base_url;
 };
 
 class ServiceStack {
@@ -52,6 +57,14 @@ class ServiceStack {
   absl::StatusOr<Imported> ImportFor(const std::string& name,
                                      const std::vector<std::string>& dns_names);
 
+  // Issues a certificate for `dns_names` as certificate `name` from the
+  // built-in CA `ca_name` (created as a root the first time), storing the
+  // version as the issuance job does; returns the certificate id and the
+  // leaf's SHA-256.
+  absl::StatusOr<Imported> IssueFor(const std::string& name,
+                                    const std::vector<std::string>& dns_names,
+                                    const std::string& ca_name = "stack-root");
+
   // Waits for `operation` to end (at most 60 s) and returns deployment `id`.
   absl::StatusOr<v1::Deployment> Finish(const v1::Operation& operation,
                                         int64_t id);
@@ -62,6 +75,9 @@ class ServiceStack {
   service::TargetApi& targets() { return *targets_; }
   service::DeploymentApi& deployments() { return *deployments_; }
   service::OperationApi& operations() { return *operations_; }
+  service::RevocationApi& revocations() { return *revocations_; }
+  issuers::CertificateAuthorities& authorities() { return *authorities_; }
+  issuers::CrlPublisher& crls() { return *crls_; }
   const pki::KeyRing& keys() const { return *keys_; }
 
  private:
@@ -73,6 +89,8 @@ class ServiceStack {
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<pki::KeyRing> keys_;
   std::unique_ptr<issuers::CertificateAuthorities> authorities_;
+  std::unique_ptr<issuers::CrlPublisher> crls_;
+  std::unique_ptr<service::RevocationApi> revocations_;
   std::unique_ptr<service::OperationApi> operations_;
   std::unique_ptr<storage::JobNotifier> notifier_;
   std::unique_ptr<service::CertificateApi> certificates_;

@@ -15,6 +15,7 @@
 #include "storage/certificate_repository.h"
 #include "storage/deployment_repository.h"
 #include "storage/private_key_repository.h"
+#include "storage/revocation_repository.h"
 #include "targets/endpoint_probe.h"
 
 namespace certferry::workers {
@@ -170,6 +171,26 @@ absl::Status DeployHandler::RunDeployment(JobContext& context,
           return storage::AuditRepository::Append(tx, events);
         });
   };
+
+  // The version may have been revoked after the deployment was queued.
+  if (!d.contents.certificate_id.empty()) {
+    CF_ASSIGN_OR_RETURN(std::optional<model::Revocation> revoked,
+                        db_.RunAutocommit<std::optional<model::Revocation>>(
+                            "find_revocation", [&](storage::Transaction& tx) {
+                              return storage::RevocationRepository::Find(
+                                  tx, d.contents.certificate_id,
+                                  d.contents.certificate_version);
+                            }));
+    if (revoked) {
+      return finish(DeploymentState::kFailed,
+                    absl::StrCat("certificate ", d.contents.certificate_id,
+                                 " version ", d.contents.certificate_version,
+                                 " was ", model::DescribeRevocation(*revoked),
+                                 "; a revoked certificate is not deployed, "
+                                 "and the target keeps what it had"),
+                    "", false);
+    }
+  }
 
   CF_ASSIGN_OR_RETURN(std::unique_ptr<targets::DeployTarget> deploy_target,
                       make_target_(target));
