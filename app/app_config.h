@@ -10,6 +10,8 @@
 #include "common/log.h"
 #include "service/certificate_api.h"
 #include "storage/database_config.h"
+#include "workers/expiry_scanner.h"
+#include "workers/handlers/deliver_webhook_handler.h"
 #include "workers/worker_config.h"
 
 namespace certferry::app {
@@ -44,6 +46,10 @@ struct AppConfig {
   std::string cloud_region = "cn-hangzhou";
   // AIRec's endpoint for AIRec targets; defaults to cloud_endpoint.
   std::string airec_endpoint;
+  // Expiry notices (thresholds, scan interval; interval zero: this process
+  // does not scan) and webhook deliveries. Both run only where workers do.
+  workers::ExpiryScanConfig expiry_scan;
+  workers::WebhookDeliveryConfig webhooks;
 };
 
 }  // namespace certferry::app
