@@ -11,6 +11,8 @@
 #include "issuers/crl_publisher.h"
 #include "service/certificate_api.h"
 #include "storage/database_config.h"
+#include "workers/expiry_scanner.h"
+#include "workers/handlers/deliver_webhook_handler.h"
 #include "workers/worker_config.h"
 
 namespace certferry::app {
@@ -57,6 +59,10 @@ struct AppConfig {
   // How often CRLs due for regeneration are looked for (when CRLs are
   // served or a base URL is set).
   absl::Duration crl_refresh_interval = absl::Minutes(1);
+  // Expiry notices (thresholds, scan interval; interval zero: this process
+  // does not scan) and webhook deliveries. Both run only where workers do.
+  workers::ExpiryScanConfig expiry_scan;
+  workers::WebhookDeliveryConfig webhooks;
 };
 
 }  // namespace certferry::app

@@ -13,6 +13,7 @@
 #include "common/status_macros.h"
 #include "storage/migrations.h"
 #include "targets/target_config.h"
+#include "workers/handlers/deliver_webhook_handler.h"
 #include "workers/handlers/deploy_handler.h"
 #include "workers/handlers/issue_certificate_handler.h"
 
@@ -113,6 +114,11 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
       std::make_unique<service::DiagnosisApi>(*app->database_, *app->keys_);
   app->diagnosis_service_ =
       std::make_unique<service::DiagnosticsServiceImpl>(*app->diagnosis_api_);
+  app->notification_api_ =
+      std::make_unique<service::NotificationApi>(*app->database_, *app->keys_);
+  app->notification_service_ =
+      std::make_unique<service::NotificationServiceImpl>(
+          *app->notification_api_);
 
   if (cfg.workers.worker_threads > 0) {
     app->runner_ = std::make_unique<workers::JobRunner>(
@@ -159,7 +165,21 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
     app->runner_->RegisterHandler(workers::DeployHandler::kDeployKind, deploy);
     app->runner_->RegisterHandler(workers::DeployHandler::kRollbackKind,
                                   deploy);
+    cloud::CurlHttpClientOptions webhook_options;
+    webhook_options.max_response_bytes = 64 << 10;
+    app->webhook_http_ =
+        std::make_unique<cloud::CurlHttpClient>(webhook_options);
+    app->runner_->RegisterHandler(
+        workers::DeliverWebhookHandler::kKind,
+        std::make_shared<workers::DeliverWebhookHandler>(
+            *app->database_, *app->keys_, *app->webhook_http_, app->clock_,
+            cfg.webhooks));
     CF_RETURN_IF_ERROR(app->runner_->Start());
+    if (cfg.expiry_scan.interval > absl::ZeroDuration()) {
+      app->expiry_scanner_ = std::make_unique<workers::ExpiryScanner>(
+          *app->database_, app->clock_, cfg.expiry_scan);
+      app->expiry_scanner_->Start();
+    }
   }
 
   if (app->crl_server_ != nullptr) {
@@ -189,6 +209,7 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
   builder.RegisterService(app->target_service_.get());
   builder.RegisterService(app->deployment_service_.get());
   builder.RegisterService(app->diagnosis_service_.get());
+  builder.RegisterService(app->notification_service_.get());
   app->server_ = builder.BuildAndStart();
   if (app->server_ == nullptr || app->port_ == 0) {
     return absl::UnavailableError(absl::StrCat(
@@ -205,6 +226,7 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
 
 Application::~Application() {
   Shutdown(config_.shutdown_grace);
+  if (expiry_scanner_ != nullptr) expiry_scanner_->Stop();
   if (runner_ != nullptr) runner_->Shutdown(config_.shutdown_grace);
 }
 
@@ -280,6 +302,7 @@ void Application::Shutdown(absl::Duration grace) {
   if (crl_server_ != nullptr) crl_server_->Stop();
   crl_refresher_.reset();
   // After the RPCs: jobs get the rest of the grace period to finish.
+  if (expiry_scanner_ != nullptr) expiry_scanner_->Stop();
   if (runner_ != nullptr) runner_->Shutdown(grace);
   LogInfo("shut down");
 }

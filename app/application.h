@@ -2,8 +2,9 @@
 
 // The composition root: builds the object graph from an AppConfig, serves
 // gRPC (CertificateService, health, reflection) and the CRLs over HTTP, and
-// keeps the health status in step with the database. Used by certferryd and by
-// in-process tests.
+// keeps the health status in step with the database; where jobs run, it also
+// scans for expiring certificates (webhook notices). Used by certferryd and
+// by in-process tests.
 
 #include <grpcpp/server.h>
 
@@ -31,11 +32,13 @@
 #include "service/crl_http_server.h"
 #include "service/deployment_service.h"
 #include "service/diagnosis_service.h"
+#include "service/notification_service.h"
 #include "service/operation_api.h"
 #include "service/operation_service.h"
 #include "service/revocation_api.h"
 #include "storage/audit_sealer.h"
 #include "storage/database.h"
+#include "workers/expiry_scanner.h"
 #include "workers/job_runner.h"
 
 namespace certferry::app {
@@ -96,6 +99,11 @@ class Application {
   std::unique_ptr<service::AuditServiceImpl> audit_service_;
   std::unique_ptr<service::DiagnosisApi> diagnosis_api_;
   std::unique_ptr<service::DiagnosticsServiceImpl> diagnosis_service_;
+  std::unique_ptr<service::NotificationApi> notification_api_;
+  std::unique_ptr<service::NotificationServiceImpl> notification_service_;
+  // Webhook deliveries (TLS verified against the system store).
+  std::unique_ptr<cloud::CurlHttpClient> webhook_http_;
+  std::unique_ptr<workers::ExpiryScanner> expiry_scanner_;
   std::unique_ptr<storage::AuditSealer> audit_sealer_;
   std::unique_ptr<workers::JobRunner> runner_;
   std::unique_ptr<grpc::Server> server_;

@@ -1,8 +1,10 @@
 #include "app/config_flags.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
@@ -53,6 +55,16 @@ ABSL_FLAG(std::string, crl_base_url, "",
 ABSL_FLAG(absl::Duration, crl_validity, absl::Hours(24 * 7),
           "how long each CRL is valid (nextUpdate); it is regenerated when "
           "half of that has passed");
+ABSL_FLAG(std::string, expiry_notice_days, "30,15,7,2",
+          "webhook notices (certificate.expiring) when a certificate comes "
+          "this many days before notAfter; comma-separated, empty: none");
+ABSL_FLAG(std::string, ca_expiry_notice_days, "90,30,15,7,2",
+          "the same for the built-in CAs (certificate_authority.expiring)");
+ABSL_FLAG(absl::Duration, expiry_scan_interval, absl::Minutes(15),
+          "how often this process looks for expiring certificates and CAs "
+          "(every replica may; each notice is sent once); 0: never");
+ABSL_FLAG(absl::Duration, webhook_timeout, absl::Seconds(10),
+          "how long one webhook delivery attempt may take");
 ABSL_FLAG(std::string, log_level, "",
           "debug, info, warning or error (env CERTFERRY_LOG_LEVEL; default "
           "info)");
@@ -67,6 +79,25 @@ std::string FlagOrEnv(const std::string& flag_value, const char* env_name,
     return env;
   }
   return fallback;
+}
+
+// "30,15,7,2" as days: distinct, 1-3650.
+absl::StatusOr<std::vector<int>> ParseDays(const char* flag,
+                                           const std::string& text) {
+  std::vector<int> days;
+  for (absl::string_view part :
+       absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+    int value = 0;
+    if (!absl::SimpleAtoi(part, &value) || value < 1 || value > 3650 ||
+        std::find(days.begin(), days.end(), value) != days.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag,
+                       ": expected distinct whole days from 1 to 3650, e.g. "
+                       "30,15,7,2 (empty: no notices)"));
+    }
+    days.push_back(value);
+  }
+  return days;
 }
 
 }  // namespace
@@ -185,6 +216,25 @@ absl::StatusOr<AppConfig> ConfigFromFlags(bool need_kek) {
       config.crl.validity > absl::Hours(24 * 366)) {
     return absl::InvalidArgumentError(
         "--crl_validity: must be between 1h and 366 days (8784h)");
+  }
+  CF_ASSIGN_OR_RETURN(config.expiry_scan.certificate_thresholds_days,
+                      ParseDays("--expiry_notice_days",
+                                absl::GetFlag(FLAGS_expiry_notice_days)));
+  CF_ASSIGN_OR_RETURN(config.expiry_scan.authority_thresholds_days,
+                      ParseDays("--ca_expiry_notice_days",
+                                absl::GetFlag(FLAGS_ca_expiry_notice_days)));
+  config.expiry_scan.interval = absl::GetFlag(FLAGS_expiry_scan_interval);
+  if (config.expiry_scan.interval < absl::ZeroDuration() ||
+      (config.expiry_scan.interval > absl::ZeroDuration() &&
+       config.expiry_scan.interval < absl::Seconds(1))) {
+    return absl::InvalidArgumentError(
+        "--expiry_scan_interval: 0 (never) or at least 1s");
+  }
+  config.webhooks.timeout = absl::GetFlag(FLAGS_webhook_timeout);
+  if (config.webhooks.timeout < absl::Milliseconds(100) ||
+      config.webhooks.timeout > absl::Minutes(5)) {
+    return absl::InvalidArgumentError(
+        "--webhook_timeout: between 100ms and 5m");
   }
   const std::string level =
       FlagOrEnv(absl::GetFlag(FLAGS_log_level), "CERTFERRY_LOG_LEVEL", "info");

@@ -21,6 +21,8 @@
 //   certferry deployments list [--target T] [--cert ID] [--state S] | get ID
 //   certferry audit list [--resource R] [--actor A] [--since RFC3339]
 //       [--limit N];  certferry audit verify
+//   certferry webhooks add URL --secret-file F [--event E ...];
+//   certferry webhooks list | delete ID | deliveries [--endpoint ID]
 //   certferry health
 //   certferry airec mapping --cert-file F --cert-id ID --domain D [...] -o F
 //   certferry airec check FILE [--cert-file F --cert-id ID ...]  (local)
@@ -53,6 +55,7 @@
 #include "certferry/v1/certificate_service.grpc.pb.h"
 #include "certferry/v1/deployment_service.grpc.pb.h"
 #include "certferry/v1/diagnosis_service.grpc.pb.h"
+#include "certferry/v1/notification_service.grpc.pb.h"
 #include "certferry/v1/operations.grpc.pb.h"
 #include "cli/diagnosis_report.h"
 #include "cli/duration.h"
@@ -115,6 +118,14 @@ constexpr char kUsage[] =
     "           --file-target T   [--domain D ...] [--ca FILE] "
     "[--trust-builtin]\n"
     "           (offline: a bundle, a stored certificate, a file target)\n"
+    "  webhooks add URL --secret-file FILE [--event E ...] [--description D]\n"
+    "           [--request-id ID]   (events: certificate.expiring,\n"
+    "           certificate.renewal_failed, deployment.failed,\n"
+    "           deployment.rolled_back, certificate_authority.expiring;\n"
+    "           none: all)\n"
+    "  webhooks list | webhooks delete ID\n"
+    "  webhooks deliveries [--endpoint ID] [--event E] [--limit N]\n"
+    "           [--state pending|sending|delivered|failed|cancelled]\n"
     "  health\n"
     "  airec bind --cert ID [--version N] --target T [--validate-only\n"
     "             [-o certificate_info.xlsx]] [--no-verify] [--request-id ID]\n"
@@ -1271,6 +1282,149 @@ int Deployments(const Args& args, Client& client, bool json) {
   return UsageError("deployments: expected list or get ID");
 }
 
+std::string DeliveryStateName(v1::WebhookDeliveryState state) {
+  std::string name = v1::WebhookDeliveryState_Name(state).substr(
+      sizeof("WEBHOOK_DELIVERY_STATE_") - 1);
+  for (char& c : name) c = static_cast<char>(std::tolower(c));
+  return name;
+}
+
+void PrintWebhookEndpoint(const v1::WebhookEndpoint& e) {
+  std::printf("endpoint:      %s\n", e.id().c_str());
+  std::printf("url:           %s\n", e.url().c_str());
+  std::printf(
+      "events:        %s\n",
+      e.events().empty() ? "all" : absl::StrJoin(e.events(), ", ").c_str());
+  if (!e.description().empty()) {
+    std::printf("description:   %s\n", e.description().c_str());
+  }
+  std::printf("created:       %s\n", FormatTime(e.create_time()).c_str());
+}
+
+// webhooks add URL --secret-file F [--event E ...] [--description D]
+//          list | delete ID | deliveries [--endpoint ID] [--state S]
+//          [--event E] [--limit N]
+int Webhooks(const Args& args, Client& client, bool json) {
+  auto stub = v1::NotificationService::NewStub(client.channel_);
+  const std::vector<std::string>& p = args.positional;
+  grpc::ClientContext context;
+  client.Prepare(&context);
+  if (p[1] == "add" && p.size() == 3) {
+    if (!args.Has("secret-file")) {
+      return UsageError(
+          "webhooks add: --secret-file is required (create one with "
+          "`openssl rand -hex 32 > F`)");
+    }
+    v1::CreateWebhookEndpointRequest request;
+    request.set_url(p[2]);
+    std::string error;
+    if (!ReadFile(args.Get("secret-file"), request.mutable_secret(), &error)) {
+      return UsageError(error);
+    }
+    // A file written by echo or an editor ends in a newline that is not
+    // part of the secret.
+    while (!request.secret().empty() && (request.secret().back() == '\n' ||
+                                         request.secret().back() == '\r')) {
+      request.mutable_secret()->pop_back();
+    }
+    if (auto it = args.all.find("event"); it != args.all.end()) {
+      for (const std::string& e : it->second) request.add_events(e);
+    }
+    request.set_description(args.Get("description"));
+    request.set_request_id(args.Get("request-id", certferry::NewUuid()));
+    v1::WebhookEndpoint created;
+    grpc::Status status =
+        stub->CreateWebhookEndpoint(&context, request, &created);
+    if (!status.ok()) return RpcError(status);
+    json ? PrintJson(created) : PrintWebhookEndpoint(created);
+    return 0;
+  }
+  if (p[1] == "delete" && p.size() == 3) {
+    v1::DeleteWebhookEndpointRequest request;
+    request.set_id(p[2]);
+    v1::DeleteWebhookEndpointResponse response;
+    grpc::Status status =
+        stub->DeleteWebhookEndpoint(&context, request, &response);
+    if (!status.ok()) return RpcError(status);
+    std::printf("deleted webhook endpoint %s\n", p[2].c_str());
+    return 0;
+  }
+  if (p[1] == "list" && p.size() == 2) {
+    v1::ListWebhookEndpointsRequest request;
+    request.set_page_size(1000);
+    v1::ListWebhookEndpointsResponse response;
+    grpc::Status status =
+        stub->ListWebhookEndpoints(&context, request, &response);
+    if (!status.ok()) return RpcError(status);
+    if (json) {
+      PrintJson(response);
+      return 0;
+    }
+    std::printf("%-36s  %-40s  %s\n", "ID", "EVENTS", "URL");
+    for (const v1::WebhookEndpoint& e : response.endpoints()) {
+      std::printf(
+          "%-36s  %-40s  %s\n", e.id().c_str(),
+          e.events().empty() ? "all" : absl::StrJoin(e.events(), ",").c_str(),
+          e.url().c_str());
+    }
+    return 0;
+  }
+  if (p[1] == "deliveries" && p.size() == 2) {
+    v1::ListWebhookDeliveriesRequest request;
+    request.set_endpoint_id(args.Get("endpoint"));
+    request.set_event(args.Get("event"));
+    if (args.Has("state")) {
+      std::string name = "WEBHOOK_DELIVERY_STATE_" + args.Get("state");
+      for (char& c : name) c = static_cast<char>(std::toupper(c));
+      v1::WebhookDeliveryState state;
+      if (!v1::WebhookDeliveryState_Parse(name, &state)) {
+        return UsageError(
+            "--state: pending, sending, delivered, failed or cancelled");
+      }
+      request.set_state(state);
+    }
+    int limit = 50;
+    if (args.Has("limit") && (!absl::SimpleAtoi(args.Get("limit"), &limit) ||
+                              limit < 1 || limit > 1000)) {
+      return UsageError("--limit: expected a number from 1 to 1000");
+    }
+    request.set_page_size(limit);
+    v1::ListWebhookDeliveriesResponse response;
+    grpc::Status status =
+        stub->ListWebhookDeliveries(&context, request, &response);
+    if (!status.ok()) return RpcError(status);
+    if (json) {
+      PrintJson(response);
+      return 0;
+    }
+    std::printf("%-20s  %-30s  %-36s  %-9s  %-8s  %-4s  %s\n", "CREATED",
+                "EVENT", "DELIVERY", "STATE", "ATTEMPTS", "HTTP", "SUBJECT");
+    for (const v1::WebhookDelivery& d : response.deliveries()) {
+      const v1::Notification& n = d.notification();
+      std::string subject = n.subject();
+      if (!n.certificate_name().empty()) {
+        absl::StrAppend(&subject, " (", n.certificate_name(), ")");
+      }
+      if (n.threshold_days() > 0) {
+        absl::StrAppend(&subject, " ", n.threshold_days(), "d");
+      }
+      std::printf("%-20s  %-30s  %-36s  %-9s  %3d/%-4d  %-4d  %s\n",
+                  FormatTime(d.create_time()).c_str(), n.event().c_str(),
+                  d.id().c_str(), DeliveryStateName(d.state()).c_str(),
+                  d.attempts(), d.max_attempts(), d.last_status_code(),
+                  subject.c_str());
+      if (!d.last_error().empty() &&
+          d.state() != v1::WEBHOOK_DELIVERY_STATE_DELIVERED) {
+        std::printf("    last error: %s\n", d.last_error().c_str());
+      }
+    }
+    return 0;
+  }
+  return UsageError(
+      "webhooks: expected add URL --secret-file F, list, delete ID or "
+      "deliveries");
+}
+
 int Health(Client& client, bool json) {
   auto stub = grpc::health::v1::Health::NewStub(client.channel_);
   grpc::health::v1::HealthCheckRequest request;
@@ -1561,6 +1715,7 @@ int main(int argc, char** argv) {
   if (p[0] == "deployments" && p.size() >= 2) {
     return Deployments(args, client, json);
   }
+  if (p[0] == "webhooks" && p.size() >= 2) return Webhooks(args, client, json);
   if (p[0] == "audit" && p.size() == 2) {
     if (p[1] == "list") return AuditList(args, client, json);
     if (p[1] == "verify") return AuditVerify(client, json);

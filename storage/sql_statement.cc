@@ -5,6 +5,7 @@
 #include "storage/queries/certificate_queries.h"
 #include "storage/queries/deployment_queries.h"
 #include "storage/queries/job_queries.h"
+#include "storage/queries/notification_queries.h"
 #include "storage/queries/request_id_queries.h"
 #include "storage/queries/revocation_queries.h"
 
@@ -82,6 +83,19 @@ const std::vector<SqlStatement>& AllSqlStatements() {
       queries::kStoreCrl,
       queries::kGetCrl,
       queries::kCasWithDueCrls,
+      queries::kRecordNotification,
+      queries::kRecordDueCertificateExpiries,
+      queries::kRecordDueAuthorityExpiries,
+      queries::kInsertWebhookEndpoint,
+      queries::kGetWebhookEndpoint,
+      queries::kListWebhookEndpoints,
+      queries::kDeleteWebhookEndpoint,
+      queries::kSubscribedWebhookEndpoints,
+      queries::kAddWebhookDeliveries,
+      queries::kGetDeliveryToSend,
+      queries::kRecordDeliveryAttempt,
+      queries::kListWebhookDeliveries,
+      queries::kUnfinishedDeliveryJobs,
   };
   return *kAll;
 }

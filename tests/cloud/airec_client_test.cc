@@ -9,8 +9,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/cloud/independent_signatures.h"
-#include "tests/cloud/local_http_server.h"
 #include "tests/support/fake_clock.h"
+#include "tests/support/local_http_server.h"
 #include "tests/support/status_matchers.h"
 
 namespace certferry::cloud {

@@ -10,8 +10,8 @@
 #include "cloud/api_error.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/cloud/local_http_server.h"
 #include "tests/support/fake_clock.h"
+#include "tests/support/local_http_server.h"
 #include "tests/support/status_matchers.h"
 
 namespace certferry::cloud {

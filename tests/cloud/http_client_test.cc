@@ -14,7 +14,7 @@
 #include "cloud/retry.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/cloud/local_http_server.h"
+#include "tests/support/local_http_server.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/test_pki.h"
 

@@ -10,8 +10,10 @@
 #include <fstream>
 #include <regex>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "certferry/v1/audit.grpc.pb.h"
 #include "certferry/v1/certificate_service.grpc.pb.h"
 #include "gmock/gmock.h"
@@ -23,6 +25,7 @@
 #include "gtest/gtest.h"
 #include "pki/digest.h"
 #include "tests/support/daemon.h"
+#include "tests/support/local_http_server.h"
 #include "tests/support/nginx_server.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/subprocess.h"
@@ -76,7 +79,8 @@ class CertferrydTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     daemon_ = new Daemon();
-    StartDaemon(daemon_);
+    // Scans for expiring certificates every second (webhook test).
+    StartDaemon(daemon_, {"--expiry_scan_interval=1s"});
     imported_keys_ = new std::vector<std::string>();
   }
 
@@ -353,6 +357,67 @@ TEST_F(CertferrydTest, CliImportsGetsAndListsCertificates) {
   ASSERT_THAT(bad, IsOk());
   EXPECT_EQ(bad->exit_code, 1);
   EXPECT_THAT(bad->output, HasSubstr("INVALID_ARGUMENT: id:"));
+}
+
+// `certferry webhooks` against certferryd: an endpoint registered from the
+// CLI receives the expiry notices certferryd's own scanner finds, and the
+// secret never comes back.
+TEST_F(CertferrydTest, CliWebhookReceivesExpiryNoticesFromTheScanner) {
+  absl::Mutex mu;
+  std::vector<std::string> bodies;
+  testing::LocalHttpServer receiver(
+      [&](const httplib::Request& request, httplib::Response& response) {
+        absl::MutexLock lock(&mu);
+        bodies.push_back(request.body);
+        response.status = 204;
+      });
+  const std::string secret = "5be1d0c2a9f84e7b93c6d2f0a1e4b8c7";
+  const std::string secret_file = TempPath("hook.secret");
+  WriteFile(secret_file, secret + "\n");
+  const std::string url = absl::StrCat(receiver.url(), "/hook");
+  auto added = testing::RunProgram(
+      {CERTFERRY_CLI_PATH, "--server", daemon_->address(), "webhooks", "add",
+       url, "--secret-file", secret_file, "--event", "certificate.expiring"});
+  ASSERT_THAT(added, IsOk());
+  ASSERT_EQ(added->exit_code, 0) << added->output;
+  EXPECT_THAT(added->output, HasSubstr("certificate.expiring"));
+  EXPECT_THAT(added->output, Not(HasSubstr(secret)));
+
+  v1::Certificate imported;
+  ASSERT_TRUE(Import("cli-expiring",
+                     testing::MakeChain({"expiring.example.com"},
+                                        absl::Now() + absl::Hours(24 * 10)),
+                     &imported)
+                  .ok());
+  // The 30- and 15-day notices, from the scanner's next pass.
+  auto notices = [&] {
+    absl::MutexLock lock(&mu);
+    int n = 0;
+    for (const std::string& body : bodies) {
+      if (body.find(imported.id()) != std::string::npos) ++n;
+    }
+    return n;
+  };
+  EXPECT_TRUE(
+      testing::WaitFor([&] { return notices() == 2; }, absl::Seconds(30)));
+
+  auto listed = testing::RunProgram(
+      {CERTFERRY_CLI_PATH, "--server", daemon_->address(), "webhooks", "list"});
+  ASSERT_THAT(listed, IsOk());
+  ASSERT_EQ(listed->exit_code, 0) << listed->output;
+  EXPECT_THAT(listed->output, HasSubstr(url));
+  EXPECT_THAT(listed->output, Not(HasSubstr(secret)));
+  // Listed as delivered once the workers have recorded it.
+  std::string output;
+  EXPECT_TRUE(testing::WaitFor([&] {
+    auto deliveries =
+        testing::RunProgram({CERTFERRY_CLI_PATH, "--server", daemon_->address(),
+                             "webhooks", "deliveries", "--state", "delivered"});
+    output = deliveries.ok() ? deliveries->output : "";
+    return absl::StrContains(output, "(cli-expiring) 30d") &&
+           absl::StrContains(output, "(cli-expiring) 15d");
+  })) << output;
+  EXPECT_EQ(notices(), 2);  // and no more
 }
 
 // The support ticket "works in Chrome, fails on Android": nginx serves the

@@ -4,6 +4,7 @@
 #include "issuers/stored_versions.h"
 #include "pki/digest.h"
 #include "storage/certificate_repository.h"
+#include "targets/target_config.h"
 #include "tests/support/test_database.h"
 #include "tests/support/test_pki.h"
 
@@ -35,6 +36,9 @@ absl::StatusOr<std::unique_ptr<ServiceStack>> ServiceStack::Create(
   s->targets_ = std::make_unique<service::TargetApi>(*s->db_);
   s->deployments_ = std::make_unique<service::DeploymentApi>(
       *s->db_, *s->operations_, *s->notifier_);
+  s->notifications_ =
+      std::make_unique<service::NotificationApi>(*s->db_, *s->keys_);
+  s->webhook_http_ = std::make_unique<cloud::CurlHttpClient>();
   return s;
 }
 
@@ -50,16 +54,26 @@ absl::Status ServiceStack::Start(
   config.backoff = options_.job_backoff;
   runner_ =
       std::make_unique<workers::JobRunner>(*db_, SecretString(dsn_), config);
+  if (!make_target) {
+    make_target = [](const model::Target& t) {
+      return targets::MakeDeployTarget(t);
+    };
+  }
   auto handler = std::make_shared<workers::DeployHandler>(
       *db_, *keys_, std::move(make_target), options_.deploy);
   runner_->RegisterHandler(service::kDeployJobKind, handler);
   runner_->RegisterHandler(service::kRollbackJobKind, handler);
+  runner_->RegisterHandler(
+      workers::DeliverWebhookHandler::kKind,
+      std::make_shared<workers::DeliverWebhookHandler>(
+          *db_, *keys_, *webhook_http_, clock_, options_.webhooks));
   return runner_->Start();
 }
 
 absl::StatusOr<ServiceStack::Imported> ServiceStack::ImportFor(
-    const std::string& name, const std::vector<std::string>& dns_names) {
-  TestChain chain = MakeChain(dns_names);
+    const std::string& name, const std::vector<std::string>& dns_names,
+    absl::Time not_after) {
+  TestChain chain = MakeChain(dns_names, not_after);
   v1::ImportCertificateRequest request;
   request.set_name(name);
   request.set_chain_pem(chain.fullchain_pem());

@@ -2,10 +2,11 @@
 
 // The service layer as certferryd wires it, for end-to-end tests: a fresh
 // migrated PostgreSQL database, the key ring, the CA registry and its CRLs,
-// the certificate, revocation, target, deployment and operation APIs, and a
-// job runner with DeployHandler over the targets a test's TargetMaker
-// builds. Tests call the
-// APIs directly (no gRPC) and wait on operations like a client would.
+// the certificate, revocation, target, deployment, notification and
+// operation APIs, and a job runner with DeployHandler over the targets a
+// test's TargetMaker builds and DeliverWebhookHandler over libcurl. Tests
+// call the APIs directly (no gRPC) and wait on operations like a client
+// would.
 
 #include <memory>
 #include <string>
@@ -13,17 +14,20 @@
 
 #include "certferry/v1/certificate_service.pb.h"
 #include "certferry/v1/deployment_service.pb.h"
+#include "cloud/http_client.h"
 #include "common/clock.h"
 #include "issuers/certificate_authorities.h"
 #include "issuers/crl_publisher.h"
 #include "pki/key_envelope.h"
 #include "service/certificate_api.h"
 #include "service/deployment_api.h"
+#include "service/notification_api.h"
 #include "service/operation_api.h"
 #include "service/revocation_api.h"
 #include "service/target_api.h"
 #include "storage/database.h"
 #include "storage/job_notifications.h"
+#include "workers/handlers/deliver_webhook_handler.h"
 #include "workers/handlers/deploy_handler.h"
 #include "workers/job_runner.h"
 
@@ -36,6 +40,7 @@ struct ServiceStackOptions {
   workers::DeployHandlerConfig deploy;
   // Issued certificates' CRL distribution points (see AuthoritiesConfig).
   std::string crl_base_url;
+  workers::WebhookDeliveryConfig webhooks;
 };
 
 class ServiceStack {
@@ -45,17 +50,21 @@ class ServiceStack {
       ServiceStackOptions options = {});
   ~ServiceStack();
 
-  // Registers DeployHandler over `make_target` and starts the runner.
-  absl::Status Start(workers::DeployHandler::TargetMaker make_target);
+  // Registers DeployHandler over `make_target` (default: the targets
+  // certferryd builds, without cloud clients) and DeliverWebhookHandler,
+  // and starts the runner.
+  absl::Status Start(workers::DeployHandler::TargetMaker make_target = {});
 
-  // Imports a chain for `dns_names` (test CA) as certificate `name`; returns
-  // the certificate id and the leaf's SHA-256.
+  // Imports a chain for `dns_names` (test CA) as certificate `name`, its
+  // leaf valid until `not_after`; returns the certificate id and the leaf's
+  // SHA-256.
   struct Imported {
     std::string id;
     std::string leaf_sha256;
   };
-  absl::StatusOr<Imported> ImportFor(const std::string& name,
-                                     const std::vector<std::string>& dns_names);
+  absl::StatusOr<Imported> ImportFor(
+      const std::string& name, const std::vector<std::string>& dns_names,
+      absl::Time not_after = absl::Now() + absl::Hours(24 * 90));
 
   // Issues a certificate for `dns_names` as certificate `name` from the
   // built-in CA `ca_name` (created as a root the first time), storing the
@@ -78,7 +87,9 @@ class ServiceStack {
   service::RevocationApi& revocations() { return *revocations_; }
   issuers::CertificateAuthorities& authorities() { return *authorities_; }
   issuers::CrlPublisher& crls() { return *crls_; }
+  service::NotificationApi& notifications() { return *notifications_; }
   const pki::KeyRing& keys() const { return *keys_; }
+  const Clock& clock() const { return clock_; }
 
  private:
   ServiceStack() = default;
@@ -96,6 +107,8 @@ class ServiceStack {
   std::unique_ptr<service::CertificateApi> certificates_;
   std::unique_ptr<service::TargetApi> targets_;
   std::unique_ptr<service::DeploymentApi> deployments_;
+  std::unique_ptr<service::NotificationApi> notifications_;
+  std::unique_ptr<cloud::CurlHttpClient> webhook_http_;
   std::unique_ptr<workers::JobRunner> runner_;
 };
 

@@ -9,6 +9,7 @@
 #include "diagnose/finding_json.h"
 #include "diagnose/rules/chain_rules.h"
 #include "issuers/certificate_authorities.h"
+#include "notify/notifications.h"
 #include "pki/certificate_bundle.h"
 #include "storage/audit_repository.h"
 #include "storage/certificate_authority_repository.h"
@@ -143,7 +144,7 @@ absl::Status DeployHandler::RunDeployment(JobContext& context,
     }
   };
 
-  // Ends the deployment in `state`, with its audit event.
+  // Ends the deployment in `state`, with its audit event and notices.
   auto finish = [&](DeploymentState state, const std::string& error,
                     const std::string& evidence, bool auto_rolled_back) {
     return db_.RunInTransaction(
@@ -157,6 +158,15 @@ absl::Status DeployHandler::RunDeployment(JobContext& context,
                                                 ? "nothing"
                                                 : d.contents.leaf_sha256)
                   : Truncated(error, 512))};
+          // Notices commit with the state change they announce: none is
+          // lost, none is sent for a change that did not commit.
+          if (state == DeploymentState::kFailed) {
+            CF_RETURN_IF_ERROR(
+                notify::EnqueueNotification(
+                    tx, notify::DeploymentFailed(d, Truncated(error, 1024),
+                                                 auto_rolled_back))
+                    .status());
+          }
           if (state == DeploymentState::kSucceeded && d.rolls_back_id != 0) {
             CF_RETURN_IF_ERROR(storage::DeploymentRepository::SetState(
                 tx, d.rolls_back_id, DeploymentState::kRolledBack, "",
@@ -167,6 +177,13 @@ absl::Status DeployHandler::RunDeployment(JobContext& context,
             events.push_back(DeploymentEvent(
                 undone, DeploymentState::kRolledBack,
                 absl::StrCat("rolled back by deployment ", d.id)));
+            CF_ASSIGN_OR_RETURN(
+                undone,
+                storage::DeploymentRepository::GetDeployment(tx, undone.id));
+            CF_RETURN_IF_ERROR(
+                notify::EnqueueNotification(
+                    tx, notify::DeploymentRolledBack(undone, d.id))
+                    .status());
           }
           return storage::AuditRepository::Append(tx, events);
         });

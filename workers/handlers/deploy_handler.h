@@ -3,7 +3,9 @@
 // Job kinds "deploy_certificate" and "rollback_deployment": apply each of
 // the job's deployment records (service/deployment_api.h) to its target,
 // verify by a TLS handshake that the target serves it, and on a failed
-// verification put back what was there (when the deployment asks to).
+// verification put back what was there (when the deployment asks to). A
+// deployment that ends failed, and one a rollback undoes, are announced to
+// webhooks (notify/notifications.h) in the transaction recording it.
 //
 // Safe to re-run after a crash: finished deployments are skipped, what the
 // target held before is recorded once, before anything is applied, and

@@ -1,8 +1,9 @@
 #pragma once
 
-// A real HTTP server on 127.0.0.1 (cpp-httplib) for cloud/ tests: the test
-// installs a handler that sees every request and answers it. Started in the
-// constructor (waits until it listens), stopped in the destructor.
+// A real HTTP server on 127.0.0.1 (cpp-httplib) for tests of HTTP clients
+// (cloud/, webhook deliveries): the test installs a handler that sees every
+// request and answers it. Started in the constructor (waits until it
+// listens), stopped in the destructor.
 
 #include <httplib.h>
 
