@@ -17,7 +17,7 @@
 #include "gtest/gtest.h"
 #include "issuers/acme/problem.h"
 #include "nlohmann/json.hpp"
-#include "tests/cloud/local_http_server.h"
+#include "tests/support/local_http_server.h"
 #include "tests/support/status_matchers.h"
 
 namespace certferry::issuers::acme {
