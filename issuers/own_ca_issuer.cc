@@ -14,6 +14,9 @@ absl::StatusOr<storage::NewCertificateVersion> OwnCaIssuer::Issue(
   }
   CF_ASSIGN_OR_RETURN(pki::KeyType key_type,
                       pki::ParseKeyType("key_type", payload.key_type));
+  // Recorded with the version, so renewal issues the same again.
+  model::IssuanceRecord issuance{model::kBuiltInCaIssuer,
+                                 model::ToJson(payload)};
   IssueParams params;
   params.names = std::move(payload.names);
   params.key_type = key_type;
@@ -26,6 +29,7 @@ absl::StatusOr<storage::NewCertificateVersion> OwnCaIssuer::Issue(
                       issued.private_key_pem, model::CertificateSource::kIssued,
                       keys_));
   input.issuer_ca_id = ca->id;
+  input.issuance = std::move(issuance);
   return input;
 }
 

@@ -11,6 +11,7 @@
 #include "issuers/certificate_authorities.h"
 #include "model/certificate_authority.h"
 #include "model/issue_job.h"
+#include "model/renewal.h"
 #include "pki/key_envelope.h"
 #include "storage/certificate_repository.h"
 
@@ -23,8 +24,9 @@ class OwnCaIssuer {
       : authorities_(authorities), keys_(keys) {}
 
   // Signs the certificate `payload` describes under its CA (issuer_id) with
-  // a newly generated key, sealed with the key ring. The version is not
-  // tied to a job (issued_by_job_id 0). `ca` caches the CA across calls
+  // a newly generated key, sealed with the key ring, and records `payload`
+  // as its issuance (what renewal issues again). The version is not tied
+  // to a job (issued_by_job_id 0). `ca` caches the CA across calls
   // (batches): it is looked up when empty or another CA. NOT_FOUND for an
   // unknown CA; INVALID_ARGUMENT for a bad key type or a validity the CA
   // cannot cover; the key ring's errors when the CA key does not open.

@@ -5,6 +5,7 @@
 #include "storage/queries/certificate_queries.h"
 #include "storage/queries/deployment_queries.h"
 #include "storage/queries/job_queries.h"
+#include "storage/queries/renewal_queries.h"
 #include "storage/queries/request_id_queries.h"
 
 namespace certferry::storage {
@@ -15,9 +16,12 @@ const std::vector<SqlStatement>& AllSqlStatements() {
       queries::kAddVersionsBulk,
       queries::kGetCertificate,
       queries::kListCertificates,
+      queries::kListCertificatesByExpiry,
       queries::kGetVersionKeyId,
       queries::kGetPrivateKeyById,
       queries::kFindVersionByJob,
+      queries::kGetIssuance,
+      queries::kLockLatestVersion,
       queries::kInsertCertificateAuthority,
       queries::kClearDefaultCertificateAuthority,
       queries::kSetDefaultCertificateAuthority,
@@ -65,6 +69,7 @@ const std::vector<SqlStatement>& AllSqlStatements() {
       queries::kSetUndoRecord,
       queries::kSetFindings,
       queries::kLatestServedLeaf,
+      queries::kTargetsServingLeaf,
       queries::kQueueAuditEvents,
       queries::kLockAuditChainHead,
       queries::kTakeAuditOutbox,
@@ -72,6 +77,9 @@ const std::vector<SqlStatement>& AllSqlStatements() {
       queries::kListAuditEvents,
       queries::kScanAuditEvents,
       queries::kGetAuditChainHead,
+      queries::kUpsertRenewalPolicy,
+      queries::kEnqueueDueRenewals,
+      queries::kGetRenewalRecords,
   };
   return *kAll;
 }
