@@ -1,5 +1,6 @@
 #include "issuers/own_ca_issuer.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "issuers/stored_versions.h"
 #include "pki/key_generation.h"
@@ -31,6 +32,20 @@ absl::StatusOr<storage::NewCertificateVersion> OwnCaIssuer::Issue(
   input.issuer_ca_id = ca->id;
   input.issuance = std::move(issuance);
   return input;
+}
+
+absl::StatusOr<storage::NewCertificateVersion> OwnCaIssuer::Reissue(
+    const std::string& certificate_name, const model::IssuanceRecord& record) {
+  if (record.issuer_kind != kind()) {
+    return absl::InvalidArgumentError(absl::StrCat("issuance record: issuer '",
+                                                   record.issuer_kind,
+                                                   "' is not the built-in CA"));
+  }
+  CF_ASSIGN_OR_RETURN(model::IssueJobPayload payload,
+                      model::ParseIssueJobPayload(record.params_json));
+  payload.name = certificate_name;
+  std::optional<model::CertificateAuthority> ca;
+  return Issue(std::move(payload), ca);
 }
 
 }  // namespace certferry::issuers

@@ -9,15 +9,15 @@
 
 #include "absl/status/statusor.h"
 #include "issuers/certificate_authorities.h"
+#include "issuers/issuer.h"
 #include "model/certificate_authority.h"
 #include "model/issue_job.h"
-#include "model/renewal.h"
 #include "pki/key_envelope.h"
 #include "storage/certificate_repository.h"
 
 namespace certferry::issuers {
 
-class OwnCaIssuer {
+class OwnCaIssuer final : public Issuer {
  public:
   // Both references must outlive the issuer.
   OwnCaIssuer(CertificateAuthorities& authorities, const pki::KeyRing& keys)
@@ -33,6 +33,14 @@ class OwnCaIssuer {
   absl::StatusOr<storage::NewCertificateVersion> Issue(
       model::IssueJobPayload payload,
       std::optional<model::CertificateAuthority>& ca);
+
+  // Issuer. Kind model::kBuiltInCaIssuer; the record's parameters are the
+  // IssueJobPayload the version was issued with, issued again by the same
+  // CA.
+  std::string kind() const override { return model::kBuiltInCaIssuer; }
+  absl::StatusOr<storage::NewCertificateVersion> Reissue(
+      const std::string& certificate_name,
+      const model::IssuanceRecord& record) override;
 
  private:
   CertificateAuthorities& authorities_;
