@@ -36,4 +36,11 @@ grpc::Status CertificateServiceImpl::ListCertificates(
   return Reply(api_.ListCertificates(*request), response);
 }
 
+grpc::Status CertificateServiceImpl::UpdateRenewalPolicy(
+    grpc::ServerContext* context, const v1::UpdateRenewalPolicyRequest* request,
+    v1::Certificate* response) {
+  return Reply(api_.UpdateRenewalPolicy(*request, CallInfoFrom(*context)),
+               response);
+}
+
 }  // namespace certferry::service

@@ -30,6 +30,10 @@ class CertificateServiceImpl final : public v1::CertificateService::Service {
   grpc::Status ListCertificates(
       grpc::ServerContext* context, const v1::ListCertificatesRequest* request,
       v1::ListCertificatesResponse* response) override;
+  grpc::Status UpdateRenewalPolicy(
+      grpc::ServerContext* context,
+      const v1::UpdateRenewalPolicyRequest* request,
+      v1::Certificate* response) override;
 
  private:
   CertificateApi& api_;
