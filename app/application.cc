@@ -15,6 +15,7 @@
 #include "targets/target_config.h"
 #include "workers/handlers/deploy_handler.h"
 #include "workers/handlers/issue_certificate_handler.h"
+#include "workers/handlers/renew_certificate_handler.h"
 
 namespace certferry::app {
 namespace {
@@ -60,6 +61,12 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
 
   app->authorities_ = std::make_unique<issuers::CertificateAuthorities>(
       *app->database_, *app->keys_, app->clock_);
+  app->own_ca_issuer_ =
+      std::make_unique<issuers::OwnCaIssuer>(*app->authorities_, *app->keys_);
+  // Renewal asks the issuer of each version's kind: the built-in CA's now
+  // (ACME's issuer joins this list).
+  const std::vector<issuers::Issuer*> renewal_issuers = {
+      app->own_ca_issuer_.get()};
   if (!cfg.bootstrap_ca_name.empty()) {
     CF_RETURN_IF_ERROR(app->BootstrapDefaultCa());
   }
@@ -129,6 +136,10 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
       app->cas_ = std::make_unique<cloud::CasClient>(*app->cloud_rpc_);
       LogInfo(absl::StrCat("CAS targets deploy through ", cfg.cloud_endpoint));
     }
+    app->runner_->RegisterHandler(
+        workers::RenewCertificateHandler::kKind,
+        std::make_shared<workers::RenewCertificateHandler>(
+            *app->database_, app->clock_, renewal_issuers));
     const cloud::CasClient* cas = app->cas_.get();
     const cloud::AirecClient* airec = app->airec_.get();
     auto deploy = std::make_shared<workers::DeployHandler>(
@@ -141,6 +152,15 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
                                   deploy);
     CF_RETURN_IF_ERROR(app->runner_->Start());
   }
+  // Scans even without local workers: any replica's workers run the jobs.
+  std::vector<std::string> renewable_kinds;
+  for (const issuers::Issuer* issuer : renewal_issuers) {
+    renewable_kinds.push_back(issuer->kind());
+  }
+  app->renewal_scheduler_ = std::make_unique<workers::RenewalScheduler>(
+      *app->database_, app->clock_, std::move(renewable_kinds),
+      app->job_notifier_.get(), cfg.renewal);
+  app->renewal_scheduler_->Start();
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -246,6 +266,7 @@ void Application::Shutdown(absl::Duration grace) {
       std::chrono::system_clock::now() +
       std::chrono::milliseconds(absl::ToInt64Milliseconds(grace)));
   server_->Wait();
+  if (renewal_scheduler_ != nullptr) renewal_scheduler_->Stop();
   // After the RPCs: jobs get the rest of the grace period to finish.
   if (runner_ != nullptr) runner_->Shutdown(grace);
   LogInfo("shut down");

@@ -20,6 +20,7 @@
 #include "cloud/rpc_client.h"
 #include "common/clock.h"
 #include "issuers/certificate_authorities.h"
+#include "issuers/own_ca_issuer.h"
 #include "pki/key_envelope.h"
 #include "service/audit_api.h"
 #include "service/audit_service.h"
@@ -33,6 +34,7 @@
 #include "storage/audit_sealer.h"
 #include "storage/database.h"
 #include "workers/job_runner.h"
+#include "workers/renewal_scheduler.h"
 
 namespace certferry::app {
 
@@ -71,6 +73,8 @@ class Application {
   std::unique_ptr<storage::Database> database_;
   std::unique_ptr<pki::KeyRing> keys_;
   std::unique_ptr<issuers::CertificateAuthorities> authorities_;
+  // Renewal issues through these (one per issuer kind).
+  std::unique_ptr<issuers::OwnCaIssuer> own_ca_issuer_;
   std::unique_ptr<storage::JobNotifier> job_notifier_;
   std::unique_ptr<service::OperationApi> operation_api_;
   std::unique_ptr<service::CertificateApi> certificate_api_;
@@ -88,6 +92,7 @@ class Application {
   std::unique_ptr<service::DiagnosticsServiceImpl> diagnosis_service_;
   std::unique_ptr<storage::AuditSealer> audit_sealer_;
   std::unique_ptr<workers::JobRunner> runner_;
+  std::unique_ptr<workers::RenewalScheduler> renewal_scheduler_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 
