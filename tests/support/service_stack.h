@@ -2,9 +2,10 @@
 
 // The service layer as certferryd wires it, for end-to-end tests: a fresh
 // migrated PostgreSQL database, the key ring, the CA registry, the
-// certificate, target, deployment and operation APIs, and a job runner with
-// DeployHandler over the targets a test's TargetMaker builds. Tests call the
-// APIs directly (no gRPC) and wait on operations like a client would.
+// certificate, target, deployment and operation APIs, a job runner with the
+// issuance and renewal handlers and DeployHandler over the targets a test's
+// TargetMaker builds, and the renewal scheduler. Tests call the APIs
+// directly (no gRPC) and wait on operations like a client would.
 
 #include <memory>
 #include <string>
@@ -14,6 +15,7 @@
 #include "certferry/v1/deployment_service.pb.h"
 #include "common/clock.h"
 #include "issuers/certificate_authorities.h"
+#include "issuers/own_ca_issuer.h"
 #include "pki/key_envelope.h"
 #include "service/certificate_api.h"
 #include "service/deployment_api.h"
@@ -23,6 +25,7 @@
 #include "storage/job_notifications.h"
 #include "workers/handlers/deploy_handler.h"
 #include "workers/job_runner.h"
+#include "workers/renewal_scheduler.h"
 
 namespace certferry::testing {
 
@@ -31,6 +34,13 @@ struct ServiceStackOptions {
   // How jobs waiting for a busy target retry.
   workers::BackoffPolicy job_backoff;
   workers::DeployHandlerConfig deploy;
+  // The clock of the CAs, the APIs, renewal and its scheduler (a test's
+  // FakeClock moves them all); null: the system clock. Must outlive the
+  // stack.
+  const Clock* clock = nullptr;
+  // The renewal scheduler's thread scans this often once started; zero:
+  // only when a test calls renewal_scheduler().ScanOnce().
+  absl::Duration renewal_scan_interval = absl::ZeroDuration();
 };
 
 class ServiceStack {
@@ -40,7 +50,9 @@ class ServiceStack {
       ServiceStackOptions options = {});
   ~ServiceStack();
 
-  // Registers DeployHandler over `make_target` and starts the runner.
+  // Registers the issuance, renewal and deployment handlers (DeployHandler
+  // over `make_target`), starts the runner and the renewal scheduler's
+  // thread (if it has an interval).
   absl::Status Start(workers::DeployHandler::TargetMaker make_target);
 
   // Imports a chain for `dns_names` (test CA) as certificate `name`; returns
@@ -63,22 +75,27 @@ class ServiceStack {
   service::DeploymentApi& deployments() { return *deployments_; }
   service::OperationApi& operations() { return *operations_; }
   const pki::KeyRing& keys() const { return *keys_; }
+  issuers::CertificateAuthorities& authorities() { return *authorities_; }
+  workers::RenewalScheduler& renewal_scheduler() { return *scheduler_; }
 
  private:
   ServiceStack() = default;
 
   ServiceStackOptions options_;
-  SystemClock clock_;
+  SystemClock system_clock_;
+  const Clock* clock_ = &system_clock_;
   std::string dsn_;
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<pki::KeyRing> keys_;
   std::unique_ptr<issuers::CertificateAuthorities> authorities_;
+  std::unique_ptr<issuers::OwnCaIssuer> issuer_;
   std::unique_ptr<service::OperationApi> operations_;
   std::unique_ptr<storage::JobNotifier> notifier_;
   std::unique_ptr<service::CertificateApi> certificates_;
   std::unique_ptr<service::TargetApi> targets_;
   std::unique_ptr<service::DeploymentApi> deployments_;
   std::unique_ptr<workers::JobRunner> runner_;
+  std::unique_ptr<workers::RenewalScheduler> scheduler_;
 };
 
 }  // namespace certferry::testing
