@@ -399,6 +399,22 @@ int Get(const Args& args, Client& client, bool json) {
   return 0;
 }
 
+// Every page of `request` into `all`. Returns 0, or RpcError's exit status.
+int ListAll(Client& client, v1::ListCertificatesRequest request,
+            v1::ListCertificatesResponse* all) {
+  do {
+    v1::ListCertificatesResponse page;
+    grpc::ClientContext context;
+    client.Prepare(&context);
+    grpc::Status status =
+        client.certs_->ListCertificates(&context, request, &page);
+    if (!status.ok()) return RpcError(status);
+    all->mutable_certificates()->MergeFrom(page.certificates());
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  return 0;
+}
+
 int List(const Args& args, Client& client, bool json) {
   v1::ListCertificatesRequest request;
   request.set_domain(args.Get("domain"));
@@ -420,16 +436,7 @@ int List(const Args& args, Client& client, bool json) {
     request.mutable_expiring_before()->set_seconds(seconds);
   }
   v1::ListCertificatesResponse all;
-  do {
-    v1::ListCertificatesResponse page;
-    grpc::ClientContext context;
-    client.Prepare(&context);
-    grpc::Status status =
-        client.certs_->ListCertificates(&context, request, &page);
-    if (!status.ok()) return RpcError(status);
-    all.mutable_certificates()->MergeFrom(page.certificates());
-    request.set_page_token(page.next_page_token());
-  } while (!request.page_token().empty());
+  if (int failed = ListAll(client, request, &all); failed != 0) return failed;
 
   if (json) {
     PrintJson(all);
@@ -460,16 +467,7 @@ int Expiring(const Args& args, Client& client, bool json) {
   request.mutable_expiring_before()->set_seconds(
       absl::ToUnixSeconds(absl::Now() + within));
   v1::ListCertificatesResponse all;
-  do {
-    v1::ListCertificatesResponse page;
-    grpc::ClientContext context;
-    client.Prepare(&context);
-    grpc::Status status =
-        client.certs_->ListCertificates(&context, request, &page);
-    if (!status.ok()) return RpcError(status);
-    all.mutable_certificates()->MergeFrom(page.certificates());
-    request.set_page_token(page.next_page_token());
-  } while (!request.page_token().empty());
+  if (int failed = ListAll(client, request, &all); failed != 0) return failed;
 
   if (json) {
     PrintJson(all);
