@@ -13,6 +13,7 @@
 #include "storage/database_config.h"
 #include "workers/expiry_scanner.h"
 #include "workers/handlers/deliver_webhook_handler.h"
+#include "workers/renewal_scheduler.h"
 #include "workers/worker_config.h"
 
 namespace certferry::app {
@@ -36,6 +37,9 @@ struct AppConfig {
   LogLevel log_level = LogLevel::kInfo;
   service::CertificateApiConfig certificates;
   workers::WorkerConfig workers;
+  // Finds certificates due for renewal (every replica may scan; each
+  // version gets one renewal job). Interval zero: no scanning here.
+  workers::RenewalSchedulerConfig renewal;
   // When set and no CA is the default yet, a root CA of this name is
   // created at start (./scripts/run's local mode).
   std::string bootstrap_ca_name;

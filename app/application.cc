@@ -16,6 +16,7 @@
 #include "workers/handlers/deliver_webhook_handler.h"
 #include "workers/handlers/deploy_handler.h"
 #include "workers/handlers/issue_certificate_handler.h"
+#include "workers/handlers/renew_certificate_handler.h"
 
 namespace certferry::app {
 namespace {
@@ -81,6 +82,12 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
       *app->database_, *app->authorities_, app->clock_, cfg.crl);
   app->revocation_api_ = std::make_unique<service::RevocationApi>(
       *app->database_, *app->authorities_, *app->crl_publisher_, app->clock_);
+  app->own_ca_issuer_ =
+      std::make_unique<issuers::OwnCaIssuer>(*app->authorities_, *app->keys_);
+  // Renewal asks the issuer of each version's kind: the built-in CA's now
+  // (ACME's issuer joins this list).
+  const std::vector<issuers::Issuer*> renewal_issuers = {
+      app->own_ca_issuer_.get()};
   if (!cfg.bootstrap_ca_name.empty()) {
     CF_RETURN_IF_ERROR(app->BootstrapDefaultCa());
   }
@@ -155,6 +162,10 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
       app->cas_ = std::make_unique<cloud::CasClient>(*app->cloud_rpc_);
       LogInfo(absl::StrCat("CAS targets deploy through ", cfg.cloud_endpoint));
     }
+    app->runner_->RegisterHandler(
+        workers::RenewCertificateHandler::kKind,
+        std::make_shared<workers::RenewCertificateHandler>(
+            *app->database_, app->clock_, renewal_issuers));
     const cloud::CasClient* cas = app->cas_.get();
     const cloud::AirecClient* airec = app->airec_.get();
     auto deploy = std::make_shared<workers::DeployHandler>(
@@ -192,6 +203,15 @@ absl::StatusOr<std::unique_ptr<Application>> Application::Start(
     app->crl_refresher_ = std::make_unique<issuers::CrlRefresher>(
         *app->crl_publisher_, cfg.crl_refresh_interval);
   }
+  // Scans even without local workers: any replica's workers run the jobs.
+  std::vector<std::string> renewable_kinds;
+  for (const issuers::Issuer* issuer : renewal_issuers) {
+    renewable_kinds.push_back(issuer->kind());
+  }
+  app->renewal_scheduler_ = std::make_unique<workers::RenewalScheduler>(
+      *app->database_, app->clock_, std::move(renewable_kinds),
+      app->job_notifier_.get(), cfg.renewal);
+  app->renewal_scheduler_->Start();
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -301,6 +321,7 @@ void Application::Shutdown(absl::Duration grace) {
   server_->Wait();
   if (crl_server_ != nullptr) crl_server_->Stop();
   crl_refresher_.reset();
+  if (renewal_scheduler_ != nullptr) renewal_scheduler_->Stop();
   // After the RPCs: jobs get the rest of the grace period to finish.
   if (expiry_scanner_ != nullptr) expiry_scanner_->Stop();
   if (runner_ != nullptr) runner_->Shutdown(grace);

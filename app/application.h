@@ -23,6 +23,7 @@
 #include "common/clock.h"
 #include "issuers/certificate_authorities.h"
 #include "issuers/crl_publisher.h"
+#include "issuers/own_ca_issuer.h"
 #include "pki/key_envelope.h"
 #include "service/audit_api.h"
 #include "service/audit_service.h"
@@ -40,6 +41,7 @@
 #include "storage/database.h"
 #include "workers/expiry_scanner.h"
 #include "workers/job_runner.h"
+#include "workers/renewal_scheduler.h"
 
 namespace certferry::app {
 
@@ -84,6 +86,8 @@ class Application {
   // When CRLs are served or issued certificates point at them.
   std::unique_ptr<issuers::CrlRefresher> crl_refresher_;
   std::unique_ptr<service::RevocationApi> revocation_api_;
+  // Renewal issues through these (one per issuer kind).
+  std::unique_ptr<issuers::OwnCaIssuer> own_ca_issuer_;
   std::unique_ptr<storage::JobNotifier> job_notifier_;
   std::unique_ptr<service::OperationApi> operation_api_;
   std::unique_ptr<service::CertificateApi> certificate_api_;
@@ -106,6 +110,7 @@ class Application {
   std::unique_ptr<workers::ExpiryScanner> expiry_scanner_;
   std::unique_ptr<storage::AuditSealer> audit_sealer_;
   std::unique_ptr<workers::JobRunner> runner_;
+  std::unique_ptr<workers::RenewalScheduler> renewal_scheduler_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 

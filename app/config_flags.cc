@@ -34,6 +34,9 @@ ABSL_FLAG(int, workers, 4,
 ABSL_FLAG(absl::Duration, job_lease, absl::Seconds(30),
           "how long a job stays claimed without a heartbeat; a crashed "
           "process's jobs are retried after this");
+ABSL_FLAG(absl::Duration, renewal_scan_interval, absl::Minutes(1),
+          "how often this replica looks for certificates due for renewal "
+          "and queues their renewal (0: never; other replicas may)");
 ABSL_FLAG(std::string, bootstrap_ca, "",
           "create a root CA of this name at start if no default CA exists");
 ABSL_FLAG(
@@ -190,6 +193,13 @@ absl::StatusOr<AppConfig> ConfigFromFlags(bool need_kek) {
   }
   config.workers.reap_interval =
       std::min(config.workers.reap_interval, config.workers.lease / 2);
+  config.renewal.interval = absl::GetFlag(FLAGS_renewal_scan_interval);
+  if (config.renewal.interval < absl::ZeroDuration() ||
+      (config.renewal.interval > absl::ZeroDuration() &&
+       config.renewal.interval < absl::Seconds(1))) {
+    return absl::InvalidArgumentError(
+        "--renewal_scan_interval: must be 0 (off) or at least 1s");
+  }
   config.bootstrap_ca_name = absl::GetFlag(FLAGS_bootstrap_ca);
   config.cloud_endpoint = absl::GetFlag(FLAGS_cloud_endpoint);
   config.cloud_region = absl::GetFlag(FLAGS_cloud_region);

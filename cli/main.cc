@@ -7,6 +7,8 @@
 //   certferry certs list [--domain D] [--expiring-within 30d] [--page-size N]
 //   certferry certs revoke ID [--version N | --all-versions]
 //       [--reason keyCompromise]
+//   certferry certs expiring --within 30d
+//   certferry certs renewal ID [--fraction F | --days-before N] [--disable]
 //   certferry issue --name N --domain D [--domain D2 | --san-domains FILE]
 //       [--key ecdsa-p256] [--validity 90d] [--issuer CA] [--wait]
 //   certferry ops get|wait|cancel NAME;  certferry ops list [--state S]
@@ -82,6 +84,9 @@ constexpr char kUsage[] =
     "               [--request-id ID]   (R: unspecified, keyCompromise,\n"
     "               affiliationChanged, superseded, cessationOfOperation,\n"
     "               privilegeWithdrawn; certificates from a built-in CA)\n"
+    "  certs expiring --within 30d   (soonest first, with renewal state)\n"
+    "  certs renewal ID [--fraction 0.66 | --days-before 30] [--disable]\n"
+    "                (sets the renewal policy; no options: the default)\n"
     "  issue --name N --domain D [--domain D2 ...] [--san-domains FILE]\n"
     "        [--key ecdsa-p256|ecdsa-p384|rsa-2048|rsa-3072|rsa-4096]\n"
     "        [--validity 90d] [--issuer CA] [--request-id ID] [--wait]\n"
@@ -165,7 +170,7 @@ bool ParseArgs(int argc, char** argv, Args* out, std::string* error) {
                                                      "no-verify",
                                                      "no-auto-rollback",
                                                      "no-enforce-https",
-                                                     "all-versions"};
+                                                     "all-versions", "disable"};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg.rfind("--", 0) != 0 || arg.size() == 2) {
@@ -289,6 +294,51 @@ std::string RevocationReasonName(v1::RevocationReason reason) {
   return absl::StrCat(static_cast<int>(reason));
 }
 
+// "scheduled", "retrying", ... for a RenewalState.
+std::string RenewalStateName(v1::RenewalState state) {
+  std::string name = v1::RenewalState_Name(state);
+  const std::string prefix = "RENEWAL_STATE_";
+  if (name.rfind(prefix, 0) == 0) name = name.substr(prefix.size());
+  for (char& c : name) c = static_cast<char>(std::tolower(c));
+  return name == "unspecified" ? "-" : name;
+}
+
+std::string RenewalPolicyText(const v1::RenewalPolicy& p) {
+  if (p.has_enabled() && !p.enabled()) return "disabled";
+  if (p.days_before_expiry() > 0) {
+    return absl::StrCat(p.days_before_expiry(), " days before expiry");
+  }
+  if (p.lifetime_fraction() > 0) {
+    return absl::StrCat(p.lifetime_fraction(), " of the lifetime");
+  }
+  return "two thirds of the lifetime (default)";
+}
+
+void PrintRenewal(const v1::RenewalStatus& r) {
+  std::printf("renewal:       %s (policy: %s)\n",
+              RenewalStateName(r.state()).c_str(),
+              RenewalPolicyText(r.policy()).c_str());
+  if (r.has_next_renewal_time()) {
+    std::printf("  next:        %s\n",
+                FormatTime(r.next_renewal_time()).c_str());
+  }
+  if (!r.operation().empty()) {
+    std::printf("  operation:   %s (%d attempts)\n", r.operation().c_str(),
+                r.attempts());
+  }
+  if (r.has_last_attempt_time()) {
+    std::printf("  last:        %s\n",
+                FormatTime(r.last_attempt_time()).c_str());
+  }
+  if (!r.last_error().empty()) {
+    std::printf("  last error:  %s\n", r.last_error().c_str());
+  }
+  if (r.renewed_to_version() > 0) {
+    std::printf("  renewed:     version %d from version %d\n",
+                r.renewed_to_version(), r.renewed_from_version());
+  }
+}
+
 void PrintCertificate(const v1::Certificate& c) {
   const v1::CertificateVersion& v = c.version();
   std::printf("id:            %s\n", c.id().c_str());
@@ -314,6 +364,7 @@ void PrintCertificate(const v1::Certificate& c) {
                 FormatTime(r.revoke_time()).c_str(),
                 RevocationReasonName(r.reason()).c_str(), r.actor().c_str());
   }
+  PrintRenewal(c.renewal());
   // The chain (leaf, then intermediates) is public: printed so it can be
   // saved and checked (`openssl verify`); the private key never is.
   std::printf("\n%s", v.chain_pem().c_str());
@@ -418,6 +469,22 @@ int Get(const Args& args, Client& client, bool json) {
   return 0;
 }
 
+// Every page of `request` into `all`. Returns 0, or RpcError's exit status.
+int ListAll(Client& client, v1::ListCertificatesRequest request,
+            v1::ListCertificatesResponse* all) {
+  do {
+    v1::ListCertificatesResponse page;
+    grpc::ClientContext context;
+    client.Prepare(&context);
+    grpc::Status status =
+        client.certs_->ListCertificates(&context, request, &page);
+    if (!status.ok()) return RpcError(status);
+    all->mutable_certificates()->MergeFrom(page.certificates());
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  return 0;
+}
+
 int List(const Args& args, Client& client, bool json) {
   v1::ListCertificatesRequest request;
   request.set_domain(args.Get("domain"));
@@ -439,16 +506,7 @@ int List(const Args& args, Client& client, bool json) {
     request.mutable_expiring_before()->set_seconds(seconds);
   }
   v1::ListCertificatesResponse all;
-  do {
-    v1::ListCertificatesResponse page;
-    grpc::ClientContext context;
-    client.Prepare(&context);
-    grpc::Status status =
-        client.certs_->ListCertificates(&context, request, &page);
-    if (!status.ok()) return RpcError(status);
-    all.mutable_certificates()->MergeFrom(page.certificates());
-    request.set_page_token(page.next_page_token());
-  } while (!request.page_token().empty());
+  if (int failed = ListAll(client, request, &all); failed != 0) return failed;
 
   if (json) {
     PrintJson(all);
@@ -511,6 +569,82 @@ int Revoke(const Args& args, Client& client, bool json) {
     if (!r.crl_url().empty()) {
       std::printf("  listed on the CRL at %s\n", r.crl_url().c_str());
     }
+  }
+  return 0;
+}
+
+int Expiring(const Args& args, Client& client, bool json) {
+  absl::Duration within;
+  if (!args.Has("within") ||
+      !certferry::cli::ParseHumanDuration(args.Get("within"), &within)) {
+    return UsageError(
+        "certs expiring: --within takes a duration such as 30d, 12h or 90m");
+  }
+  v1::ListCertificatesRequest request;
+  request.set_order_by("not_after");
+  request.mutable_expiring_before()->set_seconds(
+      absl::ToUnixSeconds(absl::Now() + within));
+  v1::ListCertificatesResponse all;
+  if (int failed = ListAll(client, request, &all); failed != 0) return failed;
+
+  if (json) {
+    PrintJson(all);
+    return 0;
+  }
+  std::printf("%-28s  %4s  %-20s  %9s  %-13s  %-20s  %s\n", "NAME", "VER",
+              "NOT AFTER", "DAYS LEFT", "RENEWAL", "NEXT RENEWAL",
+              "LAST ERROR");
+  for (const v1::Certificate& c : all.certificates()) {
+    const v1::RenewalStatus& r = c.renewal();
+    std::printf(
+        "%-28s  %4d  %-20s  %9s  %-13s  %-20s  %s\n", c.name().c_str(),
+        c.version().version(), FormatTime(c.version().not_after()).c_str(),
+        DaysLeft(c.version().not_after()).c_str(),
+        RenewalStateName(r.state()).c_str(),
+        r.has_next_renewal_time() ? FormatTime(r.next_renewal_time()).c_str()
+                                  : "-",
+        r.last_error().substr(0, 80).c_str());
+  }
+  std::printf("%d certificate(s) expiring within %s\n", all.certificates_size(),
+              args.Get("within").c_str());
+  return 0;
+}
+
+int Renewal(const Args& args, Client& client, bool json) {
+  const auto& p = args.positional;
+  if (p.size() != 3) {
+    return UsageError("certs renewal: give exactly one certificate ID");
+  }
+  v1::UpdateRenewalPolicyRequest request;
+  request.set_certificate_id(p[2]);
+  v1::RenewalPolicy* policy = request.mutable_policy();
+  policy->set_enabled(!args.Has("disable"));
+  if (args.Has("fraction")) {
+    double fraction = 0;
+    if (!absl::SimpleAtod(args.Get("fraction"), &fraction)) {
+      return UsageError("--fraction: expected a number such as 0.66");
+    }
+    policy->set_lifetime_fraction(fraction);
+  }
+  if (args.Has("days-before")) {
+    int days = 0;
+    if (!absl::SimpleAtoi(args.Get("days-before"), &days)) {
+      return UsageError("--days-before: expected a number of days");
+    }
+    policy->set_days_before_expiry(days);
+  }
+  v1::Certificate response;
+  grpc::ClientContext context;
+  client.Prepare(&context);
+  grpc::Status status =
+      client.certs_->UpdateRenewalPolicy(&context, request, &response);
+  if (!status.ok()) return RpcError(status);
+  if (json) {
+    PrintJson(response);
+  } else {
+    std::printf("certificate:   %s (%s)\n", response.name().c_str(),
+                response.id().c_str());
+    PrintRenewal(response.renewal());
   }
   return 0;
 }
@@ -1725,6 +1859,8 @@ int main(int argc, char** argv) {
     if (p[1] == "get") return Get(args, client, json);
     if (p[1] == "list") return List(args, client, json);
     if (p[1] == "revoke") return Revoke(args, client, json);
+    if (p[1] == "expiring") return Expiring(args, client, json);
+    if (p[1] == "renewal") return Renewal(args, client, json);
   }
   return UsageError(
       absl::StrCat("unknown command '", absl::StrJoin(p, " "), "'"));

@@ -16,6 +16,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "issuers/stored_versions.h"
 #include "model/issue_job.h"
+#include "model/renewal.h"
 #include "pki/certificate_bundle.h"
 #include "pki/digest.h"
 #include "pki/key_generation.h"
@@ -27,6 +28,7 @@
 #include "storage/audit_repository.h"
 #include "storage/certificate_repository.h"
 #include "storage/job_repository.h"
+#include "storage/renewal_repository.h"
 #include "storage/request_id_repository.h"
 #include "storage/revocation_repository.h"
 
@@ -36,6 +38,7 @@ namespace {
 constexpr char kImportMethod[] = "ImportCertificate";
 constexpr char kIssueMethod[] = "IssueCertificate";
 constexpr char kBatchIssueMethod[] = "BatchIssueCertificates";
+constexpr char kUpdateRenewalPolicyMethod[] = "UpdateRenewalPolicy";
 // Must match workers::IssueCertificateHandler::kKind and
 // workers::IssueCertificatesBatchHandler::kKind.
 constexpr char kIssueJobKind[] = "issue_certificate";
@@ -58,43 +61,66 @@ std::string ImportRequestDigest(const v1::ImportCertificateRequest& r) {
   return pki::Sha256Hex(material);
 }
 
-// The filters a page token is bound to, so a token cannot be replayed
-// against different filters.
+constexpr char kExpiryPageTokenVersion[] = "e1";
+constexpr char kOrderByName[] = "name";
+constexpr char kOrderByExpiry[] = "not_after";
+
+// The filters and order a page token is bound to, so a token cannot be
+// replayed against different ones.
 std::string FilterKey(const v1::ListCertificatesRequest& r) {
   return pki::Sha256Hex(
              absl::StrCat(r.domain(), "\n",
                           r.has_expiring_before()
                               ? absl::StrCat(r.expiring_before().seconds(), ".",
                                              r.expiring_before().nanos())
-                              : ""))
+                              : "",
+                          "\n", r.order_by()))
       .substr(0, 16);
 }
 
-std::string EncodePageToken(const v1::ListCertificatesRequest& r,
-                            const std::string& last_name) {
-  return absl::WebSafeBase64Escape(
-      absl::StrCat(kPageTokenVersion, "\n", FilterKey(r), "\n", last_name));
+bool ByExpiry(const v1::ListCertificatesRequest& r) {
+  return r.order_by() == kOrderByExpiry;
 }
 
-absl::StatusOr<std::string> DecodePageToken(
-    const v1::ListCertificatesRequest& r) {
-  if (r.page_token().empty()) return std::string();
+// By name: "v1", filters, last name. By expiry: "e1", filters, the last
+// one's notAfter (Unix microseconds), its name.
+std::string EncodePageToken(const v1::ListCertificatesRequest& r,
+                            const model::Certificate& last) {
+  if (ByExpiry(r)) {
+    return absl::WebSafeBase64Escape(absl::StrCat(
+        kExpiryPageTokenVersion, "\n", FilterKey(r), "\n",
+        absl::ToUnixMicros(last.version.not_after), "\n", last.name));
+  }
+  return absl::WebSafeBase64Escape(
+      absl::StrCat(kPageTokenVersion, "\n", FilterKey(r), "\n", last.name));
+}
+
+// Sets the query's cursor from the request's page token.
+absl::Status DecodePageToken(const v1::ListCertificatesRequest& r,
+                             storage::CertificateListQuery& query) {
+  if (r.page_token().empty()) return absl::OkStatus();
+  const bool by_expiry = ByExpiry(r);
   std::string raw;
   std::vector<std::string> parts;
   if (absl::WebSafeBase64Unescape(r.page_token(), &raw)) {
-    parts = absl::StrSplit(raw, absl::MaxSplits('\n', 2));
+    parts = absl::StrSplit(raw, absl::MaxSplits('\n', by_expiry ? 3 : 2));
   }
-  if (parts.size() != 3 || parts[0] != kPageTokenVersion) {
+  int64_t micros = 0;
+  if (parts.size() != (by_expiry ? 4u : 3u) ||
+      parts[0] != (by_expiry ? kExpiryPageTokenVersion : kPageTokenVersion) ||
+      (by_expiry && !absl::SimpleAtoi(parts[2], &micros))) {
     return absl::InvalidArgumentError(
-        "page_token: not a token from ListCertificates; pass the "
-        "next_page_token of the previous response unchanged");
+        "page_token: not a token from ListCertificates with this order_by; "
+        "pass the next_page_token of the previous response unchanged");
   }
   if (parts[1] != FilterKey(r)) {
     return absl::InvalidArgumentError(
         "page_token: was issued for different filters; repeat the filters of "
         "the first call or start again without page_token");
   }
-  return parts[2];
+  query.after_name = parts.back();
+  if (by_expiry) query.after_not_after = absl::FromUnixMicros(micros);
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -127,6 +153,26 @@ CertificateApi::CertificateApi(storage::Database& db, const pki::KeyRing& keys,
         get.set_id(result->certificate_id);
         get.set_version(result->version);
         CF_ASSIGN_OR_RETURN(v1::Certificate certificate, GetCertificate(get));
+        google::protobuf::Any any;
+        any.PackFrom(certificate);
+        return any;
+      });
+  // A renewal's response is the version it issued (or, when it found the
+  // version superseded, the version it was asked to renew).
+  operations_.RegisterResponse(
+      model::kRenewJobKind,
+      [this](const model::Job& job) -> absl::StatusOr<google::protobuf::Any> {
+        absl::StatusOr<model::RenewJobResult> result =
+            model::ParseRenewJobResult(job.result_json);
+        if (!result.ok()) {
+          return absl::DataLossError(absl::StrCat("unreadable renewal result: ",
+                                                  result.status().message()));
+        }
+        CF_ASSIGN_OR_RETURN(
+            v1::Certificate certificate,
+            ReadCertificate(
+                result->certificate_id,
+                result->version != 0 ? result->version : result->renewed_from));
         google::protobuf::Any any;
         any.PackFrom(certificate);
         return any;
@@ -472,31 +518,118 @@ absl::StatusOr<v1::Certificate> CertificateApi::GetCertificate(
     return absl::InvalidArgumentError(
         "version: must be 0 (latest) or a positive version number");
   }
-  struct Found {
+  return ReadCertificate(request.id(), request.version());
+}
+
+absl::StatusOr<v1::Certificate> CertificateApi::ReadCertificate(
+    const std::string& id, int version) {
+  struct Read {
     model::Certificate certificate;
     std::optional<model::Revocation> revocation;
+    std::vector<model::RenewalRecord> renewal;
   };
   CF_ASSIGN_OR_RETURN(
-      Found found,
-      db_.RunInTransaction<Found>(
-          "get_certificate",
-          [&](storage::Transaction& tx) -> absl::StatusOr<Found> {
-            Found out;
-            CF_ASSIGN_OR_RETURN(out.certificate,
-                                storage::CertificateRepository::Get(
-                                    tx, request.id(), request.version()));
-            CF_ASSIGN_OR_RETURN(
-                out.revocation,
-                storage::RevocationRepository::Find(
-                    tx, out.certificate.id, out.certificate.version.version));
-            return out;
-          }));
-  v1::Certificate out = ToProto(found.certificate);
-  if (found.revocation) {
+      Read read, db_.RunInTransaction<Read>(
+                     "get_certificate",
+                     [&](storage::Transaction& tx) -> absl::StatusOr<Read> {
+                       Read r;
+                       CF_ASSIGN_OR_RETURN(r.certificate,
+                                           storage::CertificateRepository::Get(
+                                               tx, id, version));
+                       CF_ASSIGN_OR_RETURN(
+                           r.revocation,
+                           storage::RevocationRepository::Find(
+                               tx, r.certificate.id,
+                               r.certificate.version.version));
+                       CF_ASSIGN_OR_RETURN(
+                           r.renewal, storage::RenewalRepository::GetRecords(
+                                          tx, {id}, model::kRenewJobKind));
+                       return r;
+                     }));
+  v1::Certificate out = ToProto(read.certificate);
+  if (read.revocation) {
     *out.mutable_version()->mutable_revocation() =
-        ToProto(*found.revocation, cas_.CrlUrl(found.revocation->issuer_ca_id));
+        ToProto(*read.revocation, cas_.CrlUrl(read.revocation->issuer_ca_id));
+  }
+  if (!read.renewal.empty()) {
+    *out.mutable_renewal() = ToProto(read.renewal.front(), clock_.Now());
   }
   return out;
+}
+
+absl::StatusOr<v1::Certificate> CertificateApi::UpdateRenewalPolicy(
+    const v1::UpdateRenewalPolicyRequest& request, const CallInfo& call) {
+  absl::StatusOr<v1::Certificate> result = UpdatePolicyOrRefuse(request, call);
+  if (!result.ok()) {
+    RecordRefusedCall(db_, call, kUpdateRenewalPolicyMethod,
+                      absl::StrCat("certificates/", request.certificate_id()),
+                      "", result.status());
+  }
+  return result;
+}
+
+absl::StatusOr<v1::Certificate> CertificateApi::UpdatePolicyOrRefuse(
+    const v1::UpdateRenewalPolicyRequest& request, const CallInfo& call) {
+  if (!IsUuid(request.certificate_id())) {
+    return absl::InvalidArgumentError(
+        "certificate_id: not a certificate id; use the id GetCertificate or "
+        "ListCertificates returns (a UUID)");
+  }
+  if (!request.has_policy()) {
+    return absl::InvalidArgumentError(
+        "policy: required; give the whole policy (an empty one restores the "
+        "default: enabled, at two thirds of the lifetime)");
+  }
+  const v1::RenewalPolicy& p = request.policy();
+  model::RenewalPolicy policy;
+  policy.enabled = !p.has_enabled() || p.enabled();
+  if (p.lifetime_fraction() != 0 && p.days_before_expiry() != 0) {
+    return absl::InvalidArgumentError(
+        "policy: set lifetime_fraction or days_before_expiry, not both");
+  }
+  if (p.lifetime_fraction() != 0) {
+    // Earlier than a tenth would renew almost continuously; after 95% there
+    // is little time left to retry a failure.
+    if (!(p.lifetime_fraction() >= 0.1 && p.lifetime_fraction() <= 0.95)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "policy.lifetime_fraction: ", p.lifetime_fraction(),
+          " is outside 0.1-0.95; e.g. 0.66 renews two thirds into the "
+          "lifetime"));
+    }
+    policy.lifetime_fraction = p.lifetime_fraction();
+  }
+  if (p.days_before_expiry() != 0) {
+    if (p.days_before_expiry() < 1 || p.days_before_expiry() > 3650) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("policy.days_before_expiry: ", p.days_before_expiry(),
+                       " is outside 1-3650"));
+    }
+    policy.days_before_expiry = p.days_before_expiry();
+  }
+  CF_RETURN_IF_ERROR(db_.RunInTransaction(
+      "update_renewal_policy", [&](storage::Transaction& tx) -> absl::Status {
+        CF_ASSIGN_OR_RETURN(model::Certificate certificate,
+                            storage::CertificateRepository::Get(
+                                tx, request.certificate_id(), 0));
+        CF_RETURN_IF_ERROR(
+            storage::RenewalRepository::SetPolicy(tx, certificate.id, policy));
+        std::string summary =
+            policy.enabled ? "renewal enabled" : "renewal disabled";
+        if (policy.lifetime_fraction) {
+          absl::StrAppend(&summary, " at ", *policy.lifetime_fraction,
+                          " of the lifetime");
+        } else if (policy.days_before_expiry) {
+          absl::StrAppend(&summary, " ", *policy.days_before_expiry,
+                          " days before expiry");
+        }
+        return storage::AuditRepository::Append(
+            tx, {AuditEventFor(call, kUpdateRenewalPolicyMethod,
+                               CertificateResource(certificate.name), "",
+                               absl::OkStatus(), summary)});
+      }));
+  LogInfo(absl::StrCat("renewal policy updated certificate=",
+                       request.certificate_id(), " actor=", call.actor));
+  return ReadCertificate(request.certificate_id(), 0);
 }
 
 absl::StatusOr<v1::ListCertificatesResponse> CertificateApi::ListCertificates(
@@ -509,7 +642,15 @@ absl::StatusOr<v1::ListCertificatesResponse> CertificateApi::ListCertificates(
   storage::CertificateListQuery query;
   query.page_size = request.page_size() == 0 ? config_.default_page_size
                                              : request.page_size();
-  CF_ASSIGN_OR_RETURN(query.after_name, DecodePageToken(request));
+  if (!request.order_by().empty() && request.order_by() != kOrderByName &&
+      request.order_by() != kOrderByExpiry) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("order_by: '", request.order_by(),
+                     "' is not supported; use name or not_after (soonest "
+                     "expiry first)"));
+  }
+  query.by_expiry = ByExpiry(request);
+  CF_RETURN_IF_ERROR(DecodePageToken(request, query));
   if (!request.domain().empty()) {
     CF_RETURN_IF_ERROR(
         pki::ValidateCertificateName("domain", request.domain()));
@@ -525,20 +666,42 @@ absl::StatusOr<v1::ListCertificatesResponse> CertificateApi::ListCertificates(
   }
   // One extra row tells whether another page follows.
   query.page_size += 1;
-  CF_ASSIGN_OR_RETURN(std::vector<model::Certificate> rows,
-                      db_.RunInTransaction<std::vector<model::Certificate>>(
-                          "list_certificates", [&](storage::Transaction& tx) {
-                            return storage::CertificateRepository::List(tx,
-                                                                        query);
-                          }));
-  v1::ListCertificatesResponse response;
   const size_t page_size = static_cast<size_t>(query.page_size - 1);
-  for (size_t i = 0; i < rows.size() && i < page_size; ++i) {
-    *response.add_certificates() = ToProto(rows[i]);
+  struct Page {
+    std::vector<model::Certificate> rows;
+    std::vector<model::RenewalRecord> renewals;
+  };
+  CF_ASSIGN_OR_RETURN(
+      Page page,
+      db_.RunInTransaction<Page>(
+          "list_certificates",
+          [&](storage::Transaction& tx) -> absl::StatusOr<Page> {
+            Page p;
+            CF_ASSIGN_OR_RETURN(
+                p.rows, storage::CertificateRepository::List(tx, query));
+            std::vector<std::string> ids;
+            for (size_t i = 0; i < p.rows.size() && i < page_size; ++i) {
+              ids.push_back(p.rows[i].id);
+            }
+            CF_ASSIGN_OR_RETURN(p.renewals,
+                                storage::RenewalRepository::GetRecords(
+                                    tx, ids, model::kRenewJobKind));
+            return p;
+          }));
+  v1::ListCertificatesResponse response;
+  const absl::Time now = clock_.Now();
+  for (size_t i = 0; i < page.rows.size() && i < page_size; ++i) {
+    v1::Certificate* c = response.add_certificates();
+    *c = ToProto(page.rows[i]);
+    // Records come back in row order; a certificate always has one.
+    if (i < page.renewals.size() &&
+        page.renewals[i].certificate_id == page.rows[i].id) {
+      *c->mutable_renewal() = ToProto(page.renewals[i], now);
+    }
   }
-  if (rows.size() > page_size) {
+  if (page.rows.size() > page_size) {
     response.set_next_page_token(
-        EncodePageToken(request, rows[page_size - 1].name));
+        EncodePageToken(request, page.rows[page_size - 1]));
   }
   return response;
 }

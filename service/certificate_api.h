@@ -63,6 +63,10 @@ class CertificateApi {
   absl::StatusOr<v1::ListCertificatesResponse> ListCertificates(
       const v1::ListCertificatesRequest& request);
 
+  // See certferry.v1.CertificateService.UpdateRenewalPolicy.
+  absl::StatusOr<v1::Certificate> UpdateRenewalPolicy(
+      const v1::UpdateRenewalPolicyRequest& request, const CallInfo& call = {});
+
  private:
   // The mutating calls without the audit event of a refusal.
   absl::StatusOr<v1::Certificate> ImportOrRefuse(
@@ -71,6 +75,12 @@ class CertificateApi {
       const v1::IssueCertificateRequest& request, const CallInfo& call);
   absl::StatusOr<v1::BatchIssueCertificatesResponse> BatchIssueOrRefuse(
       const v1::BatchIssueCertificatesRequest& request, const CallInfo& call);
+  absl::StatusOr<v1::Certificate> UpdatePolicyOrRefuse(
+      const v1::UpdateRenewalPolicyRequest& request, const CallInfo& call);
+
+  // The certificate at `version` (0: latest) with its renewal status.
+  absl::StatusOr<v1::Certificate> ReadCertificate(const std::string& id,
+                                                  int version);
 
   // Validates an issue request (all but request_id) and builds its job.
   absl::StatusOr<storage::NewJob> IssueJob(

@@ -35,6 +35,10 @@ class CertificateServiceImpl final : public v1::CertificateService::Service {
   grpc::Status RevokeCertificate(
       grpc::ServerContext* context, const v1::RevokeCertificateRequest* request,
       v1::RevokeCertificateResponse* response) override;
+  grpc::Status UpdateRenewalPolicy(
+      grpc::ServerContext* context,
+      const v1::UpdateRenewalPolicyRequest* request,
+      v1::Certificate* response) override;
 
  private:
   CertificateApi& api_;

@@ -1,5 +1,9 @@
 #include "service/proto_convert.h"
 
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "service/operation_api.h"
+
 namespace certferry::service {
 
 void ToProto(absl::Time time, google::protobuf::Timestamp* out) {
@@ -46,6 +50,75 @@ v1::Certificate ToProto(const model::Certificate& c) {
                      ? v1::CERTIFICATE_SOURCE_ISSUED
                      : v1::CERTIFICATE_SOURCE_IMPORTED);
   ToProto(v.create_time, pv->mutable_create_time());
+  return out;
+}
+
+v1::RenewalPolicy ToProto(const model::RenewalPolicy& policy) {
+  v1::RenewalPolicy out;
+  out.set_enabled(policy.enabled);
+  if (policy.lifetime_fraction) {
+    out.set_lifetime_fraction(*policy.lifetime_fraction);
+  }
+  if (policy.days_before_expiry) {
+    out.set_days_before_expiry(*policy.days_before_expiry);
+  }
+  return out;
+}
+
+v1::RenewalStatus ToProto(const model::RenewalRecord& r, absl::Time now) {
+  v1::RenewalStatus out;
+  *out.mutable_policy() = ToProto(r.policy);
+  if (r.renewed_by_job_id != 0) {
+    out.set_operation(OperationApi::OperationName(r.renewed_by_job_id));
+    ToProto(r.renewed_time, out.mutable_last_attempt_time());
+    out.set_renewed_from_version(r.renewed_from_version);
+    out.set_renewed_to_version(r.latest_version);
+  }
+  if (r.issuer_kind.empty()) {
+    out.set_state(v1::RENEWAL_STATE_NOT_RENEWABLE);
+    return out;
+  }
+  // A job for the latest version says more than the policy: it runs even
+  // if the policy was disabled after it was queued.
+  if (r.job && r.job->state != model::JobState::kSucceeded) {
+    const model::RenewalJobInfo& job = *r.job;
+    out.set_operation(OperationApi::OperationName(job.id));
+    out.set_attempts(job.attempts);
+    if (job.attempts > 0) {
+      ToProto(job.update_time, out.mutable_last_attempt_time());
+    }
+    if (!job.last_error.empty()) {
+      out.set_last_error(
+          absl::StrCat(absl::StatusCodeToString(
+                           static_cast<absl::StatusCode>(job.last_error_code)),
+                       ": ", job.last_error));
+    }
+    switch (job.state) {
+      case model::JobState::kQueued:
+        if (job.attempts > 0) {
+          out.set_state(v1::RENEWAL_STATE_RETRYING);
+          ToProto(job.run_at, out.mutable_next_renewal_time());
+        } else {
+          out.set_state(v1::RENEWAL_STATE_RENEWING);
+        }
+        break;
+      case model::JobState::kRunning:
+        out.set_state(v1::RENEWAL_STATE_RENEWING);
+        break;
+      default:  // failed, cancelled
+        out.set_state(v1::RENEWAL_STATE_FAILED);
+        break;
+    }
+    return out;
+  }
+  if (!r.policy.enabled) {
+    out.set_state(v1::RENEWAL_STATE_DISABLED);
+  } else if (r.not_after <= now) {
+    out.set_state(v1::RENEWAL_STATE_EXPIRED);
+  } else {
+    out.set_state(v1::RENEWAL_STATE_SCHEDULED);
+    ToProto(r.due_at, out.mutable_next_renewal_time());
+  }
   return out;
 }
 

@@ -92,7 +92,7 @@ CertificateRepository::AddVersions(
     std::vector<std::string> ord, name, key_id, kek_id, nonce, ciphertext,
         chain_pem, chain_length, serial, fingerprint, subject, dns_names,
         ip_addresses, not_before, not_after, key_type, key_bits, source, job_id,
-        issuer_ca_id, issuer, job_item;
+        issuer_ca_id, issuer, job_item, issuer_kind, issue_params;
     for (size_t i : round) {
       const NewCertificateVersion& in = *inputs[i];
       const model::CertificateVersion& v = in.version;
@@ -118,6 +118,9 @@ CertificateRepository::AddVersions(
       issuer_ca_id.push_back(in.issuer_ca_id);
       issuer.push_back(v.issuer);
       job_item.push_back(absl::StrCat(in.issued_by_job_item));
+      issuer_kind.push_back(in.issuance.issuer_kind);
+      issue_params.push_back(
+          in.issuance.issuer_kind.empty() ? "" : in.issuance.params_json);
     }
     const pqxx::result rows = tx.pqxx().exec_prepared(
         queries::kAddVersionsBulk.name, ToTextArrayLiteral(ord),
@@ -131,7 +134,8 @@ CertificateRepository::AddVersions(
         ToTextArrayLiteral(key_type), ToTextArrayLiteral(key_bits),
         ToTextArrayLiteral(source), ToTextArrayLiteral(job_id),
         ToTextArrayLiteral(issuer_ca_id), ToTextArrayLiteral(issuer),
-        ToTextArrayLiteral(job_item));
+        ToTextArrayLiteral(job_item), ToTextArrayLiteral(issuer_kind),
+        ToTextArrayLiteral(issue_params));
     if (rows.size() != round.size()) {
       return absl::InternalError("storing versions: row count mismatch");
     }
@@ -164,10 +168,18 @@ absl::StatusOr<std::vector<Certificate>> CertificateRepository::List(
     Transaction& tx, const CertificateListQuery& query) {
   const std::string expiring_before =
       query.expiring_before ? ToTimestampText(*query.expiring_before) : "";
-  const pqxx::result rows = tx.pqxx().exec_prepared(
-      queries::kListCertificates.name, query.after_name, query.domain,
-      query.domain_wildcard.empty() ? query.domain : query.domain_wildcard,
-      expiring_before, query.page_size);
+  const std::string& wildcard =
+      query.domain_wildcard.empty() ? query.domain : query.domain_wildcard;
+  const pqxx::result rows =
+      query.by_expiry
+          ? tx.pqxx().exec_prepared(
+                queries::kListCertificatesByExpiry.name, query.after_name,
+                query.domain, wildcard, expiring_before, query.page_size,
+                query.after_not_after ? ToTimestampText(*query.after_not_after)
+                                      : "")
+          : tx.pqxx().exec_prepared(queries::kListCertificates.name,
+                                    query.after_name, query.domain, wildcard,
+                                    expiring_before, query.page_size);
   std::vector<Certificate> out;
   out.reserve(rows.size());
   for (const auto& row : rows) out.push_back(CertificateFromRow(row));
@@ -183,6 +195,34 @@ absl::StatusOr<model::EncryptedPrivateKey> CertificateRepository::GetPrivateKey(
         "certificate ", certificate_id, " version ", version, " not found"));
   }
   return PrivateKeyRepository::Get(tx, rows[0][0].as<std::string>());
+}
+
+absl::StatusOr<std::optional<model::IssuanceRecord>>
+CertificateRepository::GetIssuance(Transaction& tx,
+                                   const std::string& certificate_id,
+                                   int version) {
+  const pqxx::result rows = tx.pqxx().exec_prepared(queries::kGetIssuance.name,
+                                                    certificate_id, version);
+  if (rows.empty()) {
+    return absl::NotFoundError(absl::StrCat(
+        "certificate ", certificate_id, " version ", version, " not found"));
+  }
+  model::IssuanceRecord record;
+  record.issuer_kind = rows[0][0].as<std::string>();
+  if (record.issuer_kind.empty()) return std::nullopt;
+  record.params_json = rows[0][1].as<std::string>();
+  return record;
+}
+
+absl::StatusOr<int> CertificateRepository::LockLatestVersion(
+    Transaction& tx, const std::string& certificate_id) {
+  const pqxx::result rows =
+      tx.pqxx().exec_prepared(queries::kLockLatestVersion.name, certificate_id);
+  if (rows.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("certificate ", certificate_id, " not found"));
+  }
+  return rows[0][0].as<int>();
 }
 
 absl::StatusOr<std::optional<Certificate>>

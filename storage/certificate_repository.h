@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "model/certificate.h"
+#include "model/renewal.h"
 #include "storage/transaction.h"
 
 namespace certferry::storage {
@@ -25,6 +26,9 @@ struct NewCertificateVersion {
   int64_t issued_by_job_id = 0;  // 0: not issued by a job
   int issued_by_job_item = 0;    // position in a batch job; 0 otherwise
   std::string issuer_ca_id;      // empty: not from a built-in CA
+  // How it was issued (what renewal issues again); empty issuer_kind for
+  // imported versions.
+  model::IssuanceRecord issuance;
 };
 
 struct StoredVersionRef {
@@ -34,7 +38,12 @@ struct StoredVersionRef {
 
 struct CertificateListQuery {
   int page_size = 50;
+  // Soonest expiry (of the latest version) first, then by name; else by
+  // name.
+  bool by_expiry = false;
   std::string after_name;  // keyset cursor: names strictly after this one
+  // With by_expiry, the cursor is (after_not_after, after_name).
+  std::optional<absl::Time> after_not_after;
   // Certificates whose domains include `domain` or `domain_wildcard`.
   std::string domain;
   std::string domain_wildcard;
@@ -62,9 +71,19 @@ class CertificateRepository {
                                                 int version);
 
   // Up to query.page_size certificates with their latest versions, ordered
-  // by name, after query.after_name.
+  // by name (or expiry), after the query's cursor.
   static absl::StatusOr<std::vector<model::Certificate>> List(
       Transaction& tx, const CertificateListQuery& query);
+
+  // How a version was issued; nullopt for imported versions. NOT_FOUND if
+  // there is no such version.
+  static absl::StatusOr<std::optional<model::IssuanceRecord>> GetIssuance(
+      Transaction& tx, const std::string& certificate_id, int version);
+
+  // The certificate's latest version number, with its row locked until
+  // `tx` ends (no version can be added meanwhile). NOT_FOUND.
+  static absl::StatusOr<int> LockLatestVersion(
+      Transaction& tx, const std::string& certificate_id);
 
   // The certificate version issued by job `job_id`, if any.
   static absl::StatusOr<std::optional<model::Certificate>> FindIssuedByJob(

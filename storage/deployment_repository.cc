@@ -106,6 +106,17 @@ absl::StatusOr<Target> DeploymentRepository::GetTargetById(
   return TargetFromRow(rows[0]);
 }
 
+absl::StatusOr<std::vector<Target>> DeploymentRepository::TargetsServingLeaf(
+    Transaction& tx, const std::string& certificate_id,
+    const std::string& leaf_sha256) {
+  const pqxx::result rows = tx.pqxx().exec_prepared(
+      queries::kTargetsServingLeaf.name, certificate_id, leaf_sha256);
+  std::vector<Target> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) out.push_back(TargetFromRow(row));
+  return out;
+}
+
 absl::StatusOr<std::vector<Target>> DeploymentRepository::ListTargets(
     Transaction& tx, const std::string& after_name, int limit) {
   const pqxx::result rows =

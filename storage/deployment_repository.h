@@ -106,6 +106,13 @@ class DeploymentRepository {
   static absl::StatusOr<std::string> LatestServedLeaf(
       Transaction& tx, const std::string& target_id);
 
+  // The live targets that serve `leaf_sha256` of certificate
+  // `certificate_id` now: their latest succeeded deployment put that leaf
+  // there. By name.
+  static absl::StatusOr<std::vector<model::Target>> TargetsServingLeaf(
+      Transaction& tx, const std::string& certificate_id,
+      const std::string& leaf_sha256);
+
   // The diagnosis of what the verifying handshake saw (a JSON array of
   // findings, diagnose/finding_json.h).
   static absl::Status SetFindings(Transaction& tx, int64_t deployment_id,

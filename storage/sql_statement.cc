@@ -6,6 +6,7 @@
 #include "storage/queries/deployment_queries.h"
 #include "storage/queries/job_queries.h"
 #include "storage/queries/notification_queries.h"
+#include "storage/queries/renewal_queries.h"
 #include "storage/queries/request_id_queries.h"
 #include "storage/queries/revocation_queries.h"
 
@@ -17,9 +18,12 @@ const std::vector<SqlStatement>& AllSqlStatements() {
       queries::kAddVersionsBulk,
       queries::kGetCertificate,
       queries::kListCertificates,
+      queries::kListCertificatesByExpiry,
       queries::kGetVersionKeyId,
       queries::kGetPrivateKeyById,
       queries::kFindVersionByJob,
+      queries::kGetIssuance,
+      queries::kLockLatestVersion,
       queries::kInsertCertificateAuthority,
       queries::kClearDefaultCertificateAuthority,
       queries::kSetDefaultCertificateAuthority,
@@ -67,6 +71,7 @@ const std::vector<SqlStatement>& AllSqlStatements() {
       queries::kSetUndoRecord,
       queries::kSetFindings,
       queries::kLatestServedLeaf,
+      queries::kTargetsServingLeaf,
       queries::kQueueAuditEvents,
       queries::kLockAuditChainHead,
       queries::kTakeAuditOutbox,
@@ -96,6 +101,9 @@ const std::vector<SqlStatement>& AllSqlStatements() {
       queries::kRecordDeliveryAttempt,
       queries::kListWebhookDeliveries,
       queries::kUnfinishedDeliveryJobs,
+      queries::kUpsertRenewalPolicy,
+      queries::kEnqueueDueRenewals,
+      queries::kGetRenewalRecords,
   };
   return *kAll;
 }

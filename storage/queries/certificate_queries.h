@@ -12,7 +12,8 @@ VALUES ($1::uuid, $2, decode($3, 'hex'), decode($4, 'hex')))sql"};
 // in one statement: parallel arrays, one element per version. The upsert
 // assigns the version number (a new name starts at 1); keys and versions
 // are inserted alongside (foreign keys are checked at the statement's end).
-// $12/$13 hold each version's DNS names / IP addresses as an array literal.
+// $12/$13 hold each version's DNS names / IP addresses as an array literal;
+// $23/$24 its issuer kind and issue parameters ('' for none).
 // Returns (ord, certificate id, version) per input.
 inline constexpr SqlStatement kAddVersionsBulk{"add_versions_bulk", R"sql(
 WITH input AS (
@@ -21,11 +22,12 @@ WITH input AS (
                        $9::text[], $10::text[], $11::text[], $12::text[],
                        $13::text[], $14::timestamptz[], $15::timestamptz[],
                        $16::text[], $17::int[], $18::text[], $19::bigint[],
-                       $20::text[], $21::text[], $22::int[])
+                       $20::text[], $21::text[], $22::int[], $23::text[],
+                       $24::text[])
     AS x(ord, name, key_id, kek_id, nonce, ciphertext, chain_pem,
          chain_length, serial_number, sha256_fingerprint, subject, dns_names,
          ip_addresses, not_before, not_after, key_type, key_bits, source,
-         job_id, issuer_ca_id, issuer, job_item)
+         job_id, issuer_ca_id, issuer, job_item, issuer_kind, issue_params)
 ),
 certs AS (
   INSERT INTO certificates AS c (name, latest_version, domains, not_after)
@@ -45,12 +47,13 @@ versions AS (
     certificate_id, version, chain_pem, chain_length, serial_number,
     sha256_fingerprint, subject, issuer, dns_names, ip_addresses, not_before,
     not_after, key_type, key_bits, source, private_key_id, issued_by_job_id,
-    issued_by_job_item, issuer_ca_id)
+    issued_by_job_item, issuer_ca_id, issuer_kind, issue_params)
   SELECT c.id, c.latest_version, i.chain_pem, i.chain_length, i.serial_number,
          i.sha256_fingerprint, i.subject, i.issuer, i.dns_names::text[],
          i.ip_addresses::text[], i.not_before, i.not_after, i.key_type,
          i.key_bits, i.source, i.key_id, NULLIF(i.job_id, 0), i.job_item,
-         NULLIF(i.issuer_ca_id, '')::uuid
+         NULLIF(i.issuer_ca_id, '')::uuid, NULLIF(i.issuer_kind, ''),
+         NULLIF(i.issue_params, '')::jsonb
   FROM input i JOIN certs c ON c.name = i.name
 )
 SELECT i.ord, c.id::text, c.latest_version
@@ -91,6 +94,20 @@ inline constexpr SqlStatement kListCertificates{
     "AND ($4::text = '' OR c.not_after < NULLIF($4::text, '')::timestamptz) "
     "ORDER BY c.name LIMIT $5::integer"};
 
+// The same filters, soonest expiry of the latest version first (the
+// not_after index), keyset on (not_after, name): $6 is the RFC 3339
+// not_after to start after together with $1 ('' with '': from the start).
+inline constexpr SqlStatement kListCertificatesByExpiry{
+    "list_certificates_by_expiry",
+    "SELECT " CERTFERRY_CERTIFICATE_COLUMNS
+    "FROM certificates c JOIN certificate_versions v "
+    "ON v.certificate_id = c.id AND v.version = c.latest_version "
+    "WHERE ($6::text = '' OR (c.not_after, c.name) > "
+    "(NULLIF($6::text, '')::timestamptz, $1::text)) "
+    "AND ($2::text = '' OR c.domains && ARRAY[$2::text, $3::text]) "
+    "AND ($4::text = '' OR c.not_after < NULLIF($4::text, '')::timestamptz) "
+    "ORDER BY c.not_after, c.name LIMIT $5::integer"};
+
 #undef CERTFERRY_CERTIFICATE_COLUMNS
 
 inline constexpr SqlStatement kGetVersionKeyId{"get_version_key_id", R"sql(
@@ -100,6 +117,16 @@ WHERE certificate_id = $1::uuid AND version = $2)sql"};
 inline constexpr SqlStatement kGetPrivateKeyById{"get_private_key_by_id", R"sql(
 SELECT id::text, kek_id, encode(nonce, 'hex'), encode(ciphertext, 'hex')
 FROM private_keys WHERE id = $1::uuid)sql"};
+
+// How a version was issued (NULLs for imported versions).
+inline constexpr SqlStatement kGetIssuance{"get_issuance", R"sql(
+SELECT coalesce(issuer_kind, ''), coalesce(issue_params::text, '')
+FROM certificate_versions WHERE certificate_id = $1::uuid AND version = $2)sql"};
+
+// The certificate's latest version number, its row locked until commit:
+// versions are added under this lock (AddVersions' upsert takes it too).
+inline constexpr SqlStatement kLockLatestVersion{"lock_latest_version", R"sql(
+SELECT latest_version FROM certificates WHERE id = $1::uuid FOR UPDATE)sql"};
 
 // The version a single issuance job issued, if it got that far (re-runs
 // find it here).

@@ -26,6 +26,20 @@ inline constexpr SqlStatement kGetTargetById{
     "get_target_by_id",
     "SELECT " CERTFERRY_TARGET_COLUMNS "FROM targets t WHERE t.id = $1::uuid"};
 
+// Live targets of certificate $1 whose latest succeeded deployment put the
+// leaf $2 there (what they serve now), by name. Candidates come from the
+// certificate's deployments (indexed), then each one's latest is checked.
+inline constexpr SqlStatement kTargetsServingLeaf{
+    "targets_serving_leaf",
+    "SELECT " CERTFERRY_TARGET_COLUMNS
+    "FROM targets t WHERE t.deleted_at IS NULL "
+    "AND t.id IN (SELECT target_id FROM deployments WHERE certificate_id = "
+    "$1::uuid AND leaf_sha256 = $2 AND state = 'succeeded') "
+    "AND (SELECT d.leaf_sha256 FROM deployments d WHERE d.target_id = t.id "
+    "AND d.state = 'succeeded' ORDER BY d.finished_at DESC, d.id DESC "
+    "LIMIT 1) = $2 "
+    "ORDER BY t.name"};
+
 inline constexpr SqlStatement kListTargets{
     "list_targets", "SELECT " CERTFERRY_TARGET_COLUMNS
                     "FROM targets t WHERE t.deleted_at IS NULL AND t.name > $1 "

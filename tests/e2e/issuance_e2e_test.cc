@@ -106,6 +106,76 @@ TEST(IssuanceE2e, CliIssuesAndOpensslVerifiesTheChainForTheNames) {
   EXPECT_THAT(bad->output, HasSubstr("INVALID_ARGUMENT: domains[0]"));
 }
 
+// certferryd renews by itself: a one-hour certificate whose policy renews
+// at a tenth of its lifetime (1.5 minutes after issuance, with the CA's
+// five-minute backdate) gets a new version from the daemon's own scheduler
+// and workers, and the CLI shows expiring certificates with their renewal
+// state and sets policies.
+TEST(IssuanceE2e, DaemonRenewsAndCliShowsExpiringCertificates) {
+  testing::Daemon daemon;
+  daemon.binary = CERTFERRYD_PATH;
+  ASSERT_THAT(testing::StartNewDaemon(&daemon, {"--bootstrap_ca=renew-root",
+                                                "--renewal_scan_interval=1s"}),
+              IsOk());
+  auto cli = [&](std::vector<std::string> args) {
+    args.insert(args.begin(),
+                {CERTFERRY_CLI_PATH, "--server", daemon.address()});
+    auto run = testing::RunProgram(args);
+    EXPECT_THAT(run, IsOk());
+    return run.ok() ? *run : testing::RunResult{};
+  };
+  auto issue = [&](const std::string& name, const std::string& validity) {
+    auto issued =
+        cli({"issue", "--name", name, "--domain", name + ".example.com",
+             "--validity", validity, "--wait"});
+    EXPECT_EQ(issued.exit_code, 0) << issued.output;
+    std::smatch match;
+    EXPECT_TRUE(std::regex_search(issued.output, match,
+                                  std::regex(R"(id:\s+([0-9a-f-]{36}))")))
+        << issued.output;
+    return match.size() > 1 ? std::string(match[1]) : std::string();
+  };
+  const std::string soon = issue("soon", "1h");
+  const std::string later = issue("later", "90d");
+
+  auto expiring = cli({"certs", "expiring", "--within", "30d"});
+  ASSERT_EQ(expiring.exit_code, 0) << expiring.output;
+  EXPECT_THAT(expiring.output, HasSubstr("soon"));
+  EXPECT_THAT(expiring.output, HasSubstr("scheduled"));
+  EXPECT_THAT(expiring.output, ::testing::Not(HasSubstr("later")));
+  EXPECT_THAT(expiring.output, HasSubstr("1 certificate(s) expiring within"));
+  EXPECT_EQ(cli({"certs", "expiring"}).exit_code, 2);
+
+  auto disabled = cli({"certs", "renewal", later, "--disable"});
+  ASSERT_EQ(disabled.exit_code, 0) << disabled.output;
+  EXPECT_THAT(disabled.output, HasSubstr("renewal:       disabled"));
+  auto policy = cli({"certs", "renewal", soon, "--fraction", "0.1"});
+  ASSERT_EQ(policy.exit_code, 0) << policy.output;
+  EXPECT_THAT(policy.output, HasSubstr("0.1 of the lifetime"));
+  EXPECT_EQ(cli({"certs", "renewal", soon, "--fraction", "0.01"}).exit_code, 1);
+
+  // No call from here on: the daemon finds it due and renews it.
+  auto stub = v1::CertificateService::NewStub(grpc::CreateChannel(
+      daemon.address(), grpc::InsecureChannelCredentials()));
+  v1::Certificate certificate;
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        v1::GetCertificateRequest get;
+        get.set_id(soon);
+        grpc::ClientContext context;
+        Deadline(&context);
+        return stub->GetCertificate(&context, get, &certificate).ok() &&
+               certificate.renewal().renewed_to_version() == 2;
+      },
+      absl::Minutes(4), absl::Milliseconds(500)))
+      << certificate.DebugString();
+  EXPECT_EQ(certificate.version_count(), 2);
+  EXPECT_EQ(certificate.renewal().renewed_from_version(), 1);
+  auto shown = cli({"certs", "get", soon});
+  ASSERT_EQ(shown.exit_code, 0) << shown.output;
+  EXPECT_THAT(shown.output, HasSubstr("renewed:     version 2 from version 1"));
+}
+
 // Kills certferryd with SIGKILL while issuance jobs run, restarts it, and
 // checks that every job finished exactly once in its recorded effects.
 TEST(IssuanceE2e, SigkillMidRunLosesAndDuplicatesNothing) {

@@ -7,6 +7,8 @@
 #include "targets/target_config.h"
 #include "tests/support/test_database.h"
 #include "tests/support/test_pki.h"
+#include "workers/handlers/issue_certificate_handler.h"
+#include "workers/handlers/renew_certificate_handler.h"
 
 namespace certferry::testing {
 
@@ -14,6 +16,7 @@ absl::StatusOr<std::unique_ptr<ServiceStack>> ServiceStack::Create(
     ServiceStackOptions options) {
   std::unique_ptr<ServiceStack> s(new ServiceStack());
   s->options_ = options;
+  if (options.clock != nullptr) s->clock_ = options.clock;
   CF_ASSIGN_OR_RETURN(TestDatabase test_db, CreateMigratedTestDatabase());
   s->dsn_ = test_db.dsn;
   CF_ASSIGN_OR_RETURN(s->db_, ConnectTestDatabase(s->dsn_, 6));
@@ -23,26 +26,41 @@ absl::StatusOr<std::unique_ptr<ServiceStack>> ServiceStack::Create(
   issuers::AuthoritiesConfig authorities;
   authorities.crl_base_url = options.crl_base_url;
   s->authorities_ = std::make_unique<issuers::CertificateAuthorities>(
+<<<<<<< HEAD
       *s->db_, *s->keys_, s->clock_, authorities);
   s->crls_ = std::make_unique<issuers::CrlPublisher>(*s->db_, *s->authorities_,
                                                      s->clock_);
   s->revocations_ = std::make_unique<service::RevocationApi>(
       *s->db_, *s->authorities_, *s->crls_, s->clock_);
+=======
+      *s->db_, *s->keys_, *s->clock_);
+  s->issuer_ =
+      std::make_unique<issuers::OwnCaIssuer>(*s->authorities_, *s->keys_);
+>>>>>>> renewal
   s->operations_ = std::make_unique<service::OperationApi>(*s->db_);
   s->notifier_ = std::make_unique<storage::JobNotifier>(*s->db_);
   s->certificates_ = std::make_unique<service::CertificateApi>(
-      *s->db_, *s->keys_, s->clock_, *s->authorities_, *s->operations_,
+      *s->db_, *s->keys_, *s->clock_, *s->authorities_, *s->operations_,
       *s->notifier_);
   s->targets_ = std::make_unique<service::TargetApi>(*s->db_);
   s->deployments_ = std::make_unique<service::DeploymentApi>(
       *s->db_, *s->operations_, *s->notifier_);
+<<<<<<< HEAD
   s->notifications_ =
       std::make_unique<service::NotificationApi>(*s->db_, *s->keys_);
   s->webhook_http_ = std::make_unique<cloud::CurlHttpClient>();
+=======
+  workers::RenewalSchedulerConfig renewal;
+  renewal.interval = options.renewal_scan_interval;
+  s->scheduler_ = std::make_unique<workers::RenewalScheduler>(
+      *s->db_, *s->clock_, std::vector<std::string>{s->issuer_->kind()},
+      s->notifier_.get(), renewal);
+>>>>>>> renewal
   return s;
 }
 
 ServiceStack::~ServiceStack() {
+  if (scheduler_) scheduler_->Stop();
   if (runner_) runner_->Shutdown(absl::Seconds(5));
 }
 
@@ -63,11 +81,24 @@ absl::Status ServiceStack::Start(
       *db_, *keys_, std::move(make_target), options_.deploy);
   runner_->RegisterHandler(service::kDeployJobKind, handler);
   runner_->RegisterHandler(service::kRollbackJobKind, handler);
+<<<<<<< HEAD
   runner_->RegisterHandler(
       workers::DeliverWebhookHandler::kKind,
       std::make_shared<workers::DeliverWebhookHandler>(
           *db_, *keys_, *webhook_http_, clock_, options_.webhooks));
   return runner_->Start();
+=======
+  runner_->RegisterHandler(workers::IssueCertificateHandler::kKind,
+                           std::make_shared<workers::IssueCertificateHandler>(
+                               *db_, *authorities_, *keys_));
+  runner_->RegisterHandler(
+      workers::RenewCertificateHandler::kKind,
+      std::make_shared<workers::RenewCertificateHandler>(
+          *db_, *clock_, std::vector<issuers::Issuer*>{issuer_.get()}));
+  CF_RETURN_IF_ERROR(runner_->Start());
+  scheduler_->Start();
+  return absl::OkStatus();
+>>>>>>> renewal
 }
 
 absl::StatusOr<ServiceStack::Imported> ServiceStack::ImportFor(

@@ -3,13 +3,10 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
-#include "common/log.h"
 #include "common/status_macros.h"
-#include "issuers/stored_versions.h"
 #include "model/issue_job.h"
-#include "pki/certificate_bundle.h"
-#include "pki/key_generation.h"
 #include "storage/certificate_repository.h"
+#include "workers/handlers/issued_versions.h"
 
 namespace certferry::workers {
 namespace {
@@ -20,64 +17,27 @@ struct IssuedVersions final : JobEffect {
   std::vector<storage::NewCertificateVersion> inputs;
 };
 
-// Signs one certificate and seals its key: the version to store for item
-// `item` of job `job_id`. `ca` caches the last issuer looked up.
-absl::StatusOr<storage::NewCertificateVersion> IssueItem(
-    issuers::CertificateAuthorities& authorities, const pki::KeyRing& keys,
-    model::IssueJobPayload payload, int64_t job_id, int item,
-    std::optional<model::CertificateAuthority>& ca) {
-  if (!ca || ca->id != payload.issuer_id) {
-    CF_ASSIGN_OR_RETURN(ca, authorities.Get(payload.issuer_id));
+// Every effect's versions, for StoreIssuedVersions.
+std::vector<VersionsOfJob> VersionsOf(
+    const std::vector<PendingEffect>& effects) {
+  std::vector<VersionsOfJob> jobs;
+  jobs.reserve(effects.size());
+  for (const PendingEffect& effect : effects) {
+    jobs.push_back(
+        {effect.job_id, &static_cast<IssuedVersions*>(effect.effect)->inputs});
   }
-  CF_ASSIGN_OR_RETURN(pki::KeyType key_type,
-                      pki::ParseKeyType("key_type", payload.key_type));
-  issuers::IssueParams params;
-  params.names = std::move(payload.names);
-  params.key_type = key_type;
-  params.validity = absl::Seconds(payload.validity_seconds);
-  CF_ASSIGN_OR_RETURN(issuers::IssuedCertificate issued,
-                      authorities.Issue(*ca, params));
-  CF_ASSIGN_OR_RETURN(
-      storage::NewCertificateVersion input,
-      issuers::BuildNewVersion(payload.name, issued.chain_pem, issued.chain,
-                               issued.private_key_pem,
-                               model::CertificateSource::kIssued, keys));
-  input.issued_by_job_id = job_id;
-  input.issued_by_job_item = item;
-  input.issuer_ca_id = ca->id;
-  return input;
+  return jobs;
 }
 
-// Stores every effect's versions with one AddVersions call; returns, per
-// effect, the stored (certificate id, version) of each of its versions.
-absl::StatusOr<std::vector<std::vector<storage::StoredVersionRef>>>
-StoreVersions(storage::Transaction& tx,
-              const std::vector<PendingEffect>& effects) {
-  std::vector<const storage::NewCertificateVersion*> inputs;
-  for (const PendingEffect& effect : effects) {
-    for (const storage::NewCertificateVersion& input :
-         static_cast<IssuedVersions*>(effect.effect)->inputs) {
-      inputs.push_back(&input);
-    }
-  }
-  CF_ASSIGN_OR_RETURN(std::vector<storage::StoredVersionRef> stored,
-                      storage::CertificateRepository::AddVersions(tx, inputs));
-  std::vector<std::vector<storage::StoredVersionRef>> per_effect;
-  per_effect.reserve(effects.size());
-  size_t next = 0;
-  for (const PendingEffect& effect : effects) {
-    const auto& mine = static_cast<IssuedVersions*>(effect.effect)->inputs;
-    per_effect.emplace_back(stored.begin() + next,
-                            stored.begin() + next + mine.size());
-    for (size_t i = 0; i < mine.size(); ++i) {
-      LogInfo(absl::StrCat("issued certificate name=", mine[i].certificate_name,
-                           " version=", stored[next + i].version,
-                           " sha256=", mine[i].version.sha256_fingerprint,
-                           " operation=operations/", effect.job_id));
-    }
-    next += mine.size();
-  }
-  return per_effect;
+// The version to store for item `item` of job `job_id`.
+absl::StatusOr<storage::NewCertificateVersion> IssueItem(
+    issuers::OwnCaIssuer& issuer, model::IssueJobPayload payload,
+    int64_t job_id, int item, std::optional<model::CertificateAuthority>& ca) {
+  CF_ASSIGN_OR_RETURN(storage::NewCertificateVersion input,
+                      issuer.Issue(std::move(payload), ca));
+  input.issued_by_job_id = job_id;
+  input.issued_by_job_item = item;
+  return input;
 }
 
 }  // namespace
@@ -107,14 +67,15 @@ absl::StatusOr<std::string> IssueCertificateHandler::Run(JobContext& context) {
   auto effect = std::make_shared<IssuedVersions>();
   CF_ASSIGN_OR_RETURN(
       effect->inputs.emplace_back(),
-      IssueItem(authorities_, keys_, std::move(payload), context.id(), 0, ca));
+      IssueItem(issuer_, std::move(payload), context.id(), 0, ca));
   context.SetEffect(std::move(effect));
   return std::string("{}");  // replaced by CommitEffects
 }
 
 absl::Status IssueCertificateHandler::CommitEffects(
     storage::Transaction& tx, std::vector<PendingEffect>& effects) {
-  CF_ASSIGN_OR_RETURN(auto stored, StoreVersions(tx, effects));
+  CF_ASSIGN_OR_RETURN(auto stored,
+                      StoreIssuedVersions(tx, VersionsOf(effects)));
   for (size_t i = 0; i < effects.size(); ++i) {
     *effects[i].result_json = model::ToJson(model::IssueJobResult{
         stored[i].front().certificate_id, stored[i].front().version});
@@ -140,8 +101,8 @@ absl::StatusOr<std::string> IssueCertificatesBatchHandler::Run(
       context.ReportProgress(absl::StrCat("signed ", i, " of ", total));
     }
     absl::StatusOr<storage::NewCertificateVersion> input =
-        IssueItem(authorities_, keys_, std::move(payload.items[i]),
-                  context.id(), static_cast<int>(i), ca);
+        IssueItem(issuer_, std::move(payload.items[i]), context.id(),
+                  static_cast<int>(i), ca);
     if (!input.ok()) {
       return absl::Status(
           input.status().code(),
@@ -157,7 +118,8 @@ absl::StatusOr<std::string> IssueCertificatesBatchHandler::Run(
 
 absl::Status IssueCertificatesBatchHandler::CommitEffects(
     storage::Transaction& tx, std::vector<PendingEffect>& effects) {
-  CF_ASSIGN_OR_RETURN(auto stored, StoreVersions(tx, effects));
+  CF_ASSIGN_OR_RETURN(auto stored,
+                      StoreIssuedVersions(tx, VersionsOf(effects)));
   for (size_t i = 0; i < effects.size(); ++i) {
     model::IssueBatchJobResult result;
     for (const storage::StoredVersionRef& ref : stored[i]) {

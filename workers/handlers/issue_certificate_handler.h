@@ -9,6 +9,7 @@
 // position in the job (UNIQUE together). Thread-safe.
 
 #include "issuers/certificate_authorities.h"
+#include "issuers/own_ca_issuer.h"
 #include "pki/key_envelope.h"
 #include "storage/database.h"
 #include "workers/job_handler.h"
@@ -23,7 +24,7 @@ class IssueCertificateHandler final : public JobHandler {
   IssueCertificateHandler(storage::Database& db,
                           issuers::CertificateAuthorities& authorities,
                           const pki::KeyRing& keys)
-      : db_(db), authorities_(authorities), keys_(keys) {}
+      : db_(db), issuer_(authorities, keys) {}
 
   // JobHandler. Payload: model::IssueJobPayload as JSON; result:
   // model::IssueJobResult as JSON.
@@ -34,8 +35,7 @@ class IssueCertificateHandler final : public JobHandler {
 
  private:
   storage::Database& db_;
-  issuers::CertificateAuthorities& authorities_;
-  const pki::KeyRing& keys_;
+  issuers::OwnCaIssuer issuer_;
 };
 
 class IssueCertificatesBatchHandler final : public JobHandler {
@@ -45,7 +45,7 @@ class IssueCertificatesBatchHandler final : public JobHandler {
   // All references must outlive the handler.
   IssueCertificatesBatchHandler(issuers::CertificateAuthorities& authorities,
                                 const pki::KeyRing& keys)
-      : authorities_(authorities), keys_(keys) {}
+      : issuer_(authorities, keys) {}
 
   // JobHandler. Payload: model::IssueBatchJobPayload as JSON; result:
   // model::IssueBatchJobResult as JSON. Checks for cancellation between
@@ -56,8 +56,7 @@ class IssueCertificatesBatchHandler final : public JobHandler {
   bool audited() const override { return true; }
 
  private:
-  issuers::CertificateAuthorities& authorities_;
-  const pki::KeyRing& keys_;
+  issuers::OwnCaIssuer issuer_;
 };
 
 }  // namespace certferry::workers
