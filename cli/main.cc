@@ -170,7 +170,8 @@ bool ParseArgs(int argc, char** argv, Args* out, std::string* error) {
                                                      "no-verify",
                                                      "no-auto-rollback",
                                                      "no-enforce-https",
-                                                     "all-versions", "disable"};
+                                                     "all-versions",
+                                                     "disable"};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg.rfind("--", 0) != 0 || arg.size() == 2) {

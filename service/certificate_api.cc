@@ -536,11 +536,10 @@ absl::StatusOr<v1::Certificate> CertificateApi::ReadCertificate(
                        CF_ASSIGN_OR_RETURN(r.certificate,
                                            storage::CertificateRepository::Get(
                                                tx, id, version));
-                       CF_ASSIGN_OR_RETURN(
-                           r.revocation,
-                           storage::RevocationRepository::Find(
-                               tx, r.certificate.id,
-                               r.certificate.version.version));
+                       CF_ASSIGN_OR_RETURN(r.revocation,
+                                           storage::RevocationRepository::Find(
+                                               tx, r.certificate.id,
+                                               r.certificate.version.version));
                        CF_ASSIGN_OR_RETURN(
                            r.renewal, storage::RenewalRepository::GetRecords(
                                           tx, {id}, model::kRenewJobKind));

@@ -40,6 +40,9 @@ grpc::Status CertificateServiceImpl::RevokeCertificate(
     grpc::ServerContext* context, const v1::RevokeCertificateRequest* request,
     v1::RevokeCertificateResponse* response) {
   return Reply(revocations_.RevokeCertificate(*request, CallInfoFrom(*context)),
+               response);
+}
+
 grpc::Status CertificateServiceImpl::UpdateRenewalPolicy(
     grpc::ServerContext* context, const v1::UpdateRenewalPolicyRequest* request,
     v1::Certificate* response) {

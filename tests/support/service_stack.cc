@@ -26,17 +26,13 @@ absl::StatusOr<std::unique_ptr<ServiceStack>> ServiceStack::Create(
   issuers::AuthoritiesConfig authorities;
   authorities.crl_base_url = options.crl_base_url;
   s->authorities_ = std::make_unique<issuers::CertificateAuthorities>(
-<<<<<<< HEAD
-      *s->db_, *s->keys_, s->clock_, authorities);
+      *s->db_, *s->keys_, *s->clock_, authorities);
   s->crls_ = std::make_unique<issuers::CrlPublisher>(*s->db_, *s->authorities_,
-                                                     s->clock_);
+                                                     *s->clock_);
   s->revocations_ = std::make_unique<service::RevocationApi>(
-      *s->db_, *s->authorities_, *s->crls_, s->clock_);
-=======
-      *s->db_, *s->keys_, *s->clock_);
+      *s->db_, *s->authorities_, *s->crls_, *s->clock_);
   s->issuer_ =
       std::make_unique<issuers::OwnCaIssuer>(*s->authorities_, *s->keys_);
->>>>>>> renewal
   s->operations_ = std::make_unique<service::OperationApi>(*s->db_);
   s->notifier_ = std::make_unique<storage::JobNotifier>(*s->db_);
   s->certificates_ = std::make_unique<service::CertificateApi>(
@@ -45,17 +41,14 @@ absl::StatusOr<std::unique_ptr<ServiceStack>> ServiceStack::Create(
   s->targets_ = std::make_unique<service::TargetApi>(*s->db_);
   s->deployments_ = std::make_unique<service::DeploymentApi>(
       *s->db_, *s->operations_, *s->notifier_);
-<<<<<<< HEAD
   s->notifications_ =
       std::make_unique<service::NotificationApi>(*s->db_, *s->keys_);
   s->webhook_http_ = std::make_unique<cloud::CurlHttpClient>();
-=======
   workers::RenewalSchedulerConfig renewal;
   renewal.interval = options.renewal_scan_interval;
   s->scheduler_ = std::make_unique<workers::RenewalScheduler>(
       *s->db_, *s->clock_, std::vector<std::string>{s->issuer_->kind()},
       s->notifier_.get(), renewal);
->>>>>>> renewal
   return s;
 }
 
@@ -81,13 +74,10 @@ absl::Status ServiceStack::Start(
       *db_, *keys_, std::move(make_target), options_.deploy);
   runner_->RegisterHandler(service::kDeployJobKind, handler);
   runner_->RegisterHandler(service::kRollbackJobKind, handler);
-<<<<<<< HEAD
   runner_->RegisterHandler(
       workers::DeliverWebhookHandler::kKind,
       std::make_shared<workers::DeliverWebhookHandler>(
-          *db_, *keys_, *webhook_http_, clock_, options_.webhooks));
-  return runner_->Start();
-=======
+          *db_, *keys_, *webhook_http_, *clock_, options_.webhooks));
   runner_->RegisterHandler(workers::IssueCertificateHandler::kKind,
                            std::make_shared<workers::IssueCertificateHandler>(
                                *db_, *authorities_, *keys_));
@@ -98,7 +88,6 @@ absl::Status ServiceStack::Start(
   CF_RETURN_IF_ERROR(runner_->Start());
   scheduler_->Start();
   return absl::OkStatus();
->>>>>>> renewal
 }
 
 absl::StatusOr<ServiceStack::Imported> ServiceStack::ImportFor(

@@ -1,20 +1,12 @@
 #pragma once
 
 // The service layer as certferryd wires it, for end-to-end tests: a fresh
-<<<<<<< HEAD
 // migrated PostgreSQL database, the key ring, the CA registry and its CRLs,
 // the certificate, revocation, target, deployment, notification and
-// operation APIs, and a job runner with DeployHandler over the targets a
-// test's TargetMaker builds and DeliverWebhookHandler over libcurl. Tests
-// call the APIs directly (no gRPC) and wait on operations like a client
-// would.
-=======
-// migrated PostgreSQL database, the key ring, the CA registry, the
-// certificate, target, deployment and operation APIs, a job runner with the
-// issuance and renewal handlers and DeployHandler over the targets a test's
-// TargetMaker builds, and the renewal scheduler. Tests call the APIs
-// directly (no gRPC) and wait on operations like a client would.
->>>>>>> renewal
+// operation APIs, a job runner with the issuance, renewal and webhook
+// handlers and DeployHandler over the targets a test's TargetMaker builds,
+// and the renewal scheduler. Tests call the APIs directly (no gRPC) and wait
+// on operations like a client would.
 
 #include <memory>
 #include <string>
@@ -25,11 +17,8 @@
 #include "cloud/http_client.h"
 #include "common/clock.h"
 #include "issuers/certificate_authorities.h"
-<<<<<<< HEAD
 #include "issuers/crl_publisher.h"
-=======
 #include "issuers/own_ca_issuer.h"
->>>>>>> renewal
 #include "pki/key_envelope.h"
 #include "service/certificate_api.h"
 #include "service/deployment_api.h"
@@ -51,11 +40,9 @@ struct ServiceStackOptions {
   // How jobs waiting for a busy target retry.
   workers::BackoffPolicy job_backoff;
   workers::DeployHandlerConfig deploy;
-<<<<<<< HEAD
   // Issued certificates' CRL distribution points (see AuthoritiesConfig).
   std::string crl_base_url;
   workers::WebhookDeliveryConfig webhooks;
-=======
   // The clock of the CAs, the APIs, renewal and its scheduler (a test's
   // FakeClock moves them all); null: the system clock. Must outlive the
   // stack.
@@ -63,7 +50,6 @@ struct ServiceStackOptions {
   // The renewal scheduler's thread scans this often once started; zero:
   // only when a test calls renewal_scheduler().ScanOnce().
   absl::Duration renewal_scan_interval = absl::ZeroDuration();
->>>>>>> renewal
 };
 
 class ServiceStack {
@@ -73,17 +59,11 @@ class ServiceStack {
       ServiceStackOptions options = {});
   ~ServiceStack();
 
-<<<<<<< HEAD
   // Registers DeployHandler over `make_target` (default: the targets
-  // certferryd builds, without cloud clients) and DeliverWebhookHandler,
-  // and starts the runner.
+  // certferryd builds, without cloud clients) DeliverWebhookHandler and the
+  // issuance and renewal handlers, and starts the runner and the renewal
+  // scheduler.
   absl::Status Start(workers::DeployHandler::TargetMaker make_target = {});
-=======
-  // Registers the issuance, renewal and deployment handlers (DeployHandler
-  // over `make_target`), starts the runner and the renewal scheduler's
-  // thread (if it has an interval).
-  absl::Status Start(workers::DeployHandler::TargetMaker make_target);
->>>>>>> renewal
 
   // Imports a chain for `dns_names` (test CA) as certificate `name`, its
   // leaf valid until `not_after`; returns the certificate id and the leaf's
@@ -119,12 +99,8 @@ class ServiceStack {
   issuers::CrlPublisher& crls() { return *crls_; }
   service::NotificationApi& notifications() { return *notifications_; }
   const pki::KeyRing& keys() const { return *keys_; }
-<<<<<<< HEAD
-  const Clock& clock() const { return clock_; }
-=======
-  issuers::CertificateAuthorities& authorities() { return *authorities_; }
+  const Clock& clock() const { return *clock_; }
   workers::RenewalScheduler& renewal_scheduler() { return *scheduler_; }
->>>>>>> renewal
 
  private:
   ServiceStack() = default;
@@ -136,12 +112,9 @@ class ServiceStack {
   std::unique_ptr<storage::Database> db_;
   std::unique_ptr<pki::KeyRing> keys_;
   std::unique_ptr<issuers::CertificateAuthorities> authorities_;
-<<<<<<< HEAD
   std::unique_ptr<issuers::CrlPublisher> crls_;
   std::unique_ptr<service::RevocationApi> revocations_;
-=======
   std::unique_ptr<issuers::OwnCaIssuer> issuer_;
->>>>>>> renewal
   std::unique_ptr<service::OperationApi> operations_;
   std::unique_ptr<storage::JobNotifier> notifier_;
   std::unique_ptr<service::CertificateApi> certificates_;
